@@ -1,0 +1,1 @@
+"""shitstorm: escalation and publicity-pressure scores for German public customer posts."""
