@@ -1,1 +1,43 @@
-"""shitstorm: escalation and publicity-pressure scores for German public customer posts."""
+"""shitstorm: escalation and publicity-pressure scores for German public customer posts.
+
+>>> import shitstorm
+>>> s = shitstorm.score("Wenn ich bis morgen nichts höre, geht das an die BILD!")
+>>> s.level
+'critical'
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .analysis import Analysis, analyze
+from .model import Model, load
+from .persist import ModelIntegrityError
+from .schema import Reason, Score
+
+__all__ = [
+    "Analysis",
+    "Model",
+    "ModelIntegrityError",
+    "Reason",
+    "Score",
+    "__version__",
+    "analyze",
+    "load",
+    "score",
+    "score_many",
+]
+
+
+def score(text: str) -> Score:
+    """Score one post with the bundled model (loaded on first use)."""
+    from .model import default_model
+
+    return default_model().score(text)
+
+
+def score_many(texts) -> list[Score]:
+    """Score many posts with the bundled model; same results as ``score`` on each."""
+    from .model import default_model
+
+    return default_model().score_many(texts)

@@ -97,3 +97,55 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "escalation", "level", "publicity_pressure", "reasons", "model_version",
 )
 """Columns appended by ``shitstorm batch``, in order (``Score.to_dict()`` keys)."""
+
+
+# --- output types --------------------------------------------------------------------------
+from dataclasses import dataclass, field  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A cue found in a post: the same object the model counted as a feature.
+
+    ``start``/``end`` index into the post as scored (NFC-composed, first ``MAX_CHARS``
+    characters; for ordinary input that is the caller's string). ``negated`` is true when a
+    negation ("nicht", "kein", "nie"…) stands just before the cue in the same clause.
+    """
+
+    cue: str
+    text: str
+    start: int
+    end: int
+    negated: bool = False
+    weight: float = 1.0
+
+    def to_dict(self) -> dict:
+        return {"cue": self.cue, "text": self.text, "start": self.start, "end": self.end,
+                "negated": self.negated}
+
+
+FLAGS: tuple[str, ...] = ("empty", "truncated", "binary", "html", "not_german")
+"""What ``Score.flags`` may hold; see README "Bad input"."""
+
+
+@dataclass(frozen=True)
+class Score:
+    """The scores of one post. Frozen; the same fields whatever the input."""
+
+    escalation: float
+    level: str
+    publicity_pressure: float
+    reasons: tuple[Reason, ...] = ()
+    model_version: str = ""
+    flags: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict: what the CLI emits (``OUTPUT_COLUMNS`` plus ``flags``)."""
+        return {
+            "escalation": round(float(self.escalation), 4),
+            "level": self.level,
+            "publicity_pressure": round(float(self.publicity_pressure), 4),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "model_version": self.model_version,
+            "flags": list(self.flags),
+        }

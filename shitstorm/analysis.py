@@ -1,0 +1,85 @@
+"""``analyze(text)``: everything the model sees of a post, computed once and shared by all
+feature extractors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .cues import find_reasons
+from .normalise import normalise, prepare
+from .schema import Reason
+from .style import style_vector
+from .tokenise import stem, tokenise
+
+GERMAN_MARKERS = frozenset(
+    {"ich", "und", "nicht", "ist", "die", "der", "das", "ein", "eine", "mit", "auf", "für",
+     "ihr", "euch", "sie", "wir", "mein", "schon", "wieder", "noch", "kein", "keine", "bei",
+     "von", "zu", "es", "auch", "aber", "mal", "seit", "wenn", "dass", "war", "habe", "hab",
+     "bin", "sind", "wird", "euer", "eure", "danke", "bitte"}
+)
+ENGLISH_MARKERS = frozenset(
+    {"the", "and", "is", "are", "was", "you", "your", "my", "i", "not", "of", "to", "for",
+     "this", "that", "with", "have", "has", "it", "on", "please", "thanks", "why", "what",
+     "never", "again", "service"}
+)
+LANGUAGE_MIN_WORDS = 4
+"""Below four words a post is too short to tell its language ("worst service ever" is
+flagged, "ok" is not)."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the model sees: the scored text, its model view, tokens, stems, cues and flags."""
+
+    text: str
+    normalised: str
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    style: tuple[float, ...]
+    flags: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "normalised": self.normalised,
+            "tokens": list(self.tokens),
+            "stems": list(self.stems),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "flags": list(self.flags),
+        }
+
+
+def looks_german(tokens: list[str]) -> bool:
+    """False only when a post of some length has clearly more English than German words."""
+    words = [t.casefold() for t in tokens if t[0].isalpha()]
+    if len(words) < LANGUAGE_MIN_WORDS:
+        return True
+    de = sum(1 for w in words if w in GERMAN_MARKERS)
+    en = sum(1 for w in words if w in ENGLISH_MARKERS)
+    return not (en >= 2 and en > de)
+
+
+def analyze(text: str) -> Analysis:
+    """Analyse one post. Raises ``TypeError`` for a non-string.
+
+    >>> a = analyze("Schon WIEDER kein Paket!!!")
+    >>> [r.cue for r in a.reasons]
+    ['repeat_failure', 'shouting', 'shouting']
+    """
+    prepared = prepare(text)
+    flags = list(prepared.flags)
+    if "empty" in flags:
+        return Analysis(prepared.text, "", (), (), (), (), tuple(flags))
+    norm = normalise(prepared.text)
+    tokens = tokenise(norm)
+    if not looks_german(tokens):
+        flags.append("not_german")
+    return Analysis(
+        text=prepared.text,
+        normalised=norm,
+        tokens=tuple(tokens),
+        stems=tuple(stem(t) for t in tokens),
+        reasons=find_reasons(prepared.text),
+        style=tuple(style_vector(prepared.text, norm, tokens)),
+        flags=tuple(flags),
+    )

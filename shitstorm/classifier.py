@@ -1,0 +1,267 @@
+"""The classifier: sparse linear text models stacked under gradient-boosted trees, calibrated.
+
+Why this shape: ``HistGradientBoostingClassifier`` needs dense input, and hundreds of thousands
+of sparse n-gram columns are what a linear model is good at. So
+
+1. **text heads** — logistic regressions on TF-IDF of stemmed word n-grams and unstemmed
+   character n-grams, one per target; their *out-of-fold* scores become dense features;
+2. an optional **hostility head** — a logistic regression on the same TF-IDF features trained on
+   real, outside German tweets labelled for offensive language (GermEval 2018);
+3. **boosters** — one ``HistGradientBoostingClassifier`` per target on the cue features, the
+   style features and the scores of 1–2;
+4. **calibration** — isotonic regression fitted on the boosters' out-of-fold probabilities, so
+   the reported numbers are probabilities (``ensemble=False`` in ``CalibratedClassifierCV``
+   terms: one booster refitted on all data plus one calibrator);
+5. **level thresholds** — chosen on those out-of-fold probabilities (never on test data) to
+   maximise level macro-F1; stored with the model.
+
+Targets (ordinal decomposition of the level, plus pressure): ``ge_low`` (level ≥ low),
+``escalation`` (level ≥ elevated), ``critical`` (level = critical), ``publicity_pressure``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from .features import CharNgrams, CueFeatures, StemNgrams, StyleFeatures
+from .schema import LEVELS
+
+HEADS: tuple[str, ...] = ("ge_low", "escalation", "critical", "publicity_pressure")
+
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
+"""Candidate decision thresholds, every 2.5 points from 0.05 to 0.95."""
+
+PROBABILITY_FLOOR = 0.001
+"""Calibrated probabilities are kept within [0.001, 0.999]: isotonic regression returns hard
+0/1 in empty bins, and no text model is ever certain."""
+
+
+def head_targets(levels: np.ndarray, pressure: np.ndarray) -> dict[str, np.ndarray]:
+    levels = np.asarray(levels, dtype=int)
+    return {
+        "ge_low": (levels >= 1).astype(int),
+        "escalation": (levels >= 2).astype(int),
+        "critical": (levels >= 3).astype(int),
+        "publicity_pressure": np.asarray(pressure, dtype=int),
+    }
+
+
+def decide_levels(probs: dict[str, np.ndarray], thresholds: dict[str, float]) -> np.ndarray:
+    """Level index per post from the calibrated head probabilities and the thresholds.
+
+    Highest level first: critical when ``critical`` or ``publicity_pressure`` passes its
+    threshold (publicity pressure is critical by the guideline), elevated when ``escalation``
+    passes, low when ``ge_low`` passes, else none.
+    """
+    n = len(probs["escalation"])
+    out = np.zeros(n, dtype=int)
+    out[probs["ge_low"] >= thresholds["ge_low"]] = 1
+    out[probs["escalation"] >= thresholds["escalation"]] = 2
+    crit = (probs["critical"] >= thresholds["critical"]) | (
+        probs["publicity_pressure"] >= thresholds["publicity_pressure"]
+    )
+    out[crit] = 3
+    return out
+
+
+class EscalationClassifier(BaseEstimator):
+    """Stacked, calibrated escalation and publicity-pressure model over ``Analysis`` objects.
+
+    ``fit(X, y)`` takes a list of ``shitstorm.analyze()`` results and ``y`` of shape (n, 2):
+    level index (0–3) and publicity pressure (0/1).
+    """
+
+    def __init__(
+        self,
+        *,
+        word_max_features: int = 60_000,
+        char_max_features: int = 80_000,
+        char_ngram_range: tuple[int, int] = (3, 5),
+        use_char_ngrams: bool = True,
+        text_C: float = 4.0,
+        max_iter: int = 250,
+        learning_rate: float = 0.05,
+        max_leaf_nodes: int = 15,
+        min_samples_leaf: int = 20,
+        l2_regularization: float = 1.0,
+        n_folds: int = 5,
+        random_state: int = 0,
+    ):
+        self.word_max_features = word_max_features
+        self.char_max_features = char_max_features
+        self.char_ngram_range = char_ngram_range
+        self.use_char_ngrams = use_char_ngrams
+        self.text_C = text_C
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.n_folds = n_folds
+        self.random_state = random_state
+
+    # --- building blocks -----------------------------------------------------------------
+    def _vectorizers(self) -> list[TfidfVectorizer]:
+        vecs = [TfidfVectorizer(analyzer=StemNgrams(1, 2), min_df=2, sublinear_tf=True,
+                                max_features=self.word_max_features, dtype=np.float32)]
+        if self.use_char_ngrams:
+            lo, hi = self.char_ngram_range
+            vecs.append(TfidfVectorizer(analyzer=CharNgrams(lo, hi), min_df=3, sublinear_tf=True,
+                                        max_features=self.char_max_features, dtype=np.float32))
+        return vecs
+
+    def _text_model(self) -> LogisticRegression:
+        return LogisticRegression(C=self.text_C, solver="liblinear", max_iter=1000)
+
+    def _booster(self) -> HistGradientBoostingClassifier:
+        return HistGradientBoostingClassifier(
+            max_iter=self.max_iter, learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization, early_stopping=False,
+            random_state=self.random_state,
+        )
+
+    def _sparse(self, X) -> sparse.csr_matrix:
+        return sparse.hstack([v.transform(X) for v in self.vectorizers_], format="csr")
+
+    def _dense(self, X, text_scores: np.ndarray) -> np.ndarray:
+        parts = [self.cue_features_.transform(X), self.style_features_.transform(X), text_scores]
+        return np.hstack(parts)
+
+    # --- fitting -------------------------------------------------------------------------
+    def fit(self, X, y, *, hostility=None, progress=None):
+        """Fit on analyses ``X`` and labels ``y`` (n × 2: level index, pressure).
+
+        ``hostility``: optional ``(analyses, labels)`` of an outside offensive-language data set
+        whose linear model's score becomes one more booster feature. ``progress``: optional
+        callable receiving short status strings.
+        """
+        say = progress or (lambda msg: None)
+        X = list(X)
+        y = np.asarray(y, dtype=int)
+        if y.ndim != 2 or y.shape[1] != 2 or len(y) != len(X):
+            raise ValueError("y must have shape (n_posts, 2): level index and publicity pressure")
+        targets = head_targets(y[:, 0], y[:, 1])
+        for head, t in targets.items():
+            if t.min() == t.max():
+                raise ValueError(
+                    f"the training data has only one class for {head!r}; every level and both "
+                    "publicity-pressure values must occur"
+                )
+        folds = list(StratifiedKFold(self.n_folds, shuffle=True, random_state=self.random_state)
+                     .split(np.zeros(len(y)), y[:, 0] * 2 + y[:, 1]))
+
+        say("text features")
+        self.vectorizers_ = [v.fit(X) for v in self._vectorizers()]
+        S = self._sparse(X)
+        self.cue_features_ = CueFeatures().fit(X)
+        self.style_features_ = StyleFeatures().fit(X)
+
+        say("text heads (out-of-fold)")
+        oof_text = np.zeros((len(X), len(HEADS)))
+        self.text_models_ = {}
+        for j, head in enumerate(HEADS):
+            t = targets[head]
+            for train_idx, val_idx in folds:
+                m = self._text_model().fit(S[train_idx], t[train_idx])
+                oof_text[val_idx, j] = m.decision_function(S[val_idx])
+            self.text_models_[head] = self._text_model().fit(S, t)
+        text_cols = [oof_text]
+        self.hostility_model_ = None
+        if hostility is not None:
+            say("hostility head (outside data)")
+            h_X, h_y = hostility
+            self.hostility_model_ = self._text_model().fit(self._sparse(list(h_X)),
+                                                           np.asarray(h_y, dtype=int))
+            text_cols.append(self.hostility_model_.decision_function(S)[:, None])
+        D = self._dense(X, np.hstack(text_cols))
+
+        say("boosters and calibration (out-of-fold)")
+        self.boosters_, self.calibrators_ = {}, {}
+        oof_prob = {}
+        for head in HEADS:
+            t = targets[head]
+            raw = np.zeros(len(X))
+            for train_idx, val_idx in folds:
+                b = self._booster().fit(D[train_idx], t[train_idx])
+                raw[val_idx] = b.predict_proba(D[val_idx])[:, 1]
+            cal = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, t)
+            self.calibrators_[head] = cal
+            oof_prob[head] = np.clip(cal.predict(raw), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+            self.boosters_[head] = self._booster().fit(D, t)
+
+        say("thresholds")
+        self.thresholds_ = choose_thresholds(oof_prob, y[:, 0], y[:, 1])
+        self.oof_probabilities_ = oof_prob
+        self.n_features_dense_ = D.shape[1]
+        return self
+
+    # --- prediction ----------------------------------------------------------------------
+    def predict_heads(self, X) -> dict[str, np.ndarray]:
+        """Calibrated probability of every head for each analysis."""
+        check_is_fitted(self, "boosters_")
+        X = list(X)
+        if not X:
+            return {h: np.zeros(0) for h in HEADS}
+        S = self._sparse(X)
+        scores = np.column_stack([self.text_models_[h].decision_function(S) for h in HEADS])
+        if self.hostility_model_ is not None:
+            scores = np.hstack([scores, self.hostility_model_.decision_function(S)[:, None]])
+        D = self._dense(X, scores)
+        out = {}
+        for head in HEADS:
+            raw = self.boosters_[head].predict_proba(D)[:, 1]
+            out[head] = np.clip(self.calibrators_[head].predict(raw), PROBABILITY_FLOOR,
+                                1 - PROBABILITY_FLOOR)
+        return out
+
+    def predict_levels(self, X) -> np.ndarray:
+        return decide_levels(self.predict_heads(X), self.thresholds_)
+
+    def dense_feature_names(self) -> list[str]:
+        names = list(self.cue_features_.get_feature_names_out())
+        names += list(self.style_features_.get_feature_names_out())
+        names += [f"text__{h}" for h in HEADS]
+        if self.hostility_model_ is not None:
+            names.append("text__hostility")
+        return names
+
+
+def choose_thresholds(probs: dict[str, np.ndarray], levels: np.ndarray,
+                      pressure: np.ndarray) -> dict[str, float]:
+    """Pressure threshold by F1 of pressure; then level thresholds by level macro-F1
+    (coordinate ascent over ``THRESHOLD_GRID``, three rounds)."""
+    best_p, best_f = 0.5, -1.0
+    for t in THRESHOLD_GRID:
+        f = f1_score(pressure, probs["publicity_pressure"] >= t, zero_division=0)
+        if f > best_f:
+            best_p, best_f = float(t), f
+    th = {"ge_low": 0.5, "escalation": 0.5, "critical": 0.5, "publicity_pressure": best_p}
+
+    def macro(th_):
+        return f1_score(levels, decide_levels(probs, th_), average="macro",
+                        labels=list(range(len(LEVELS))), zero_division=0)
+
+    current = macro(th)
+    for _ in range(3):
+        for head in ("ge_low", "escalation", "critical"):
+            for t in THRESHOLD_GRID:
+                trial = dict(th, **{head: float(t)})
+                score = macro(trial)
+                if score > current + 1e-12:
+                    th, current = trial, score
+    return th
+
+
+def fresh_like(model: EscalationClassifier) -> EscalationClassifier:
+    """An unfitted copy with the same parameters."""
+    return clone(model)

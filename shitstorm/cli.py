@@ -1,0 +1,488 @@
+"""``shitstorm`` command line: a Unix filter over the library.
+
+    shitstorm score "Wenn ich bis morgen nichts höre, geht das an die BILD!"
+    shitstorm score - < posts.txt                 # one post per line, JSON lines out
+    shitstorm batch posts.csv --text-column text -o scored.csv
+    shitstorm explain "Danke für nichts, schon wieder kein Paket!"
+    shitstorm info
+    shitstorm train data.csv --out mymodel/
+
+Post texts are never written to logs or stderr; ``score`` echoes a text only with ``--with-text``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+from .schema import LEVELS, OUTPUT_COLUMNS, Score
+
+CHUNK_ROWS = 2_000
+"""Rows scored per chunk in ``batch``: large enough to amortise the vectorised model call,
+small enough that memory stays flat (a chunk of 400-character posts is under 1 MB)."""
+
+PROGRESS_EVERY_S = 0.5
+
+EXIT_USAGE = 2
+EXIT_DATA = 1
+
+
+class CLIError(Exception):
+    """An error in the user's input to report in one line (exit code ``code``)."""
+
+    def __init__(self, message: str, code: int = EXIT_DATA):
+        super().__init__(message)
+        self.code = code
+
+
+# --- helpers --------------------------------------------------------------------------------
+def _model(args):
+    from .model import default_model, load
+
+    if getattr(args, "model", None):
+        return load(args.model, trust=args.trust)
+    return default_model()
+
+
+def _emit_json(obj, out) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+class Progress:
+    """A one-line progress report on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total_bytes: int | None, enabled: bool | None = None):
+        self.total = total_bytes
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.rows = 0
+
+    def update(self, rows: int, done_bytes: int | None = None) -> None:
+        self.rows += rows
+        now = time.monotonic()
+        if not self.enabled or now - self.last < PROGRESS_EVERY_S:
+            return
+        self.last = now
+        rate = self.rows / max(now - self.start, 1e-9)
+        if self.total and done_bytes is not None:
+            pct = min(100.0, 100.0 * done_bytes / self.total)
+            bar = "#" * int(pct / 5)
+            msg = f"\r[{bar:<20}] {pct:5.1f}%  {self.rows:,} posts  {rate:,.0f}/s"
+        else:
+            msg = f"\r{self.rows:,} posts  {rate:,.0f}/s"
+        sys.stderr.write(msg)
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\r{self.rows:,} posts scored in {time.monotonic() - self.start:.1f}s\n")
+
+
+# --- score / explain / info -------------------------------------------------------------------
+def cmd_score(args) -> int:
+    model = _model(args)
+    out = sys.stdout
+    if args.text == ["-"]:
+        texts: Iterator[str] = (line.rstrip("\n") for line in sys.stdin)
+        batch: list[str] = []
+        for line in texts:
+            batch.append(line)
+            if len(batch) >= CHUNK_ROWS:
+                _write_scores(model, batch, args.with_text, out)
+                batch = []
+        if batch:
+            _write_scores(model, batch, args.with_text, out)
+    else:
+        _write_scores(model, [" ".join(args.text)], args.with_text, out)
+    return 0
+
+
+def _write_scores(model, texts, with_text, out) -> None:
+    for text, s in zip(texts, model.score_many(texts)):
+        d = s.to_dict()
+        if with_text:
+            d = {"text": text, **d}
+        _emit_json(d, out)
+
+
+def _highlight(text: str, score: Score) -> str:
+    spans = sorted({(r.start, r.end) for r in score.reasons if r.cue != "shouting"})
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(f"[{text[start:end]}]")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def explain(score: Score, text: str) -> str:
+    lines = [
+        f"level:              {score.level}",
+        f"escalation:         {score.escalation:.0%}  (probability that level is elevated or critical)",
+        f"publicity_pressure: {score.publicity_pressure:.0%}  (probability of pressure via the public)",
+    ]
+    if score.flags:
+        lines.append(f"flags:              {', '.join(score.flags)}")
+    lines.append(f"text:               {_highlight(text, score)}")
+    if score.reasons:
+        lines.append("reasons:")
+        for r in score.reasons:
+            neg = "  (negated)" if r.negated else ""
+            lines.append(f"  - {r.cue:<18} \"{r.text}\"  at {r.start}-{r.end}{neg}")
+    else:
+        lines.append("reasons:            none found")
+    lines.append(f"model:              {score.model_version}")
+    return "\n".join(lines)
+
+
+def cmd_explain(args) -> int:
+    model = _model(args)
+    text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
+    s = model.score(text)
+    from .analysis import analyze
+
+    print(explain(s, analyze(text).text))
+    return 0
+
+
+def cmd_info(args) -> int:
+    model = _model(args)
+    info = model.info()
+    if args.json:
+        _emit_json(info, sys.stdout)
+        return 0
+    print(f"model:      {model.version}  ({model.path})")
+    data = info.get("data", {})
+    print(f"trained on: {data.get('train_posts', '?')} posts"
+          + (f", tested on {data['test_posts']}" if data.get("test_posts") else "")
+          + (f", hostility head on {data['hostility_posts']} GermEval 2018 tweets" if data.get("hostility_posts") else ""))
+    metrics = info.get("metrics", {})
+    for name in ("test", "cross_validated", "baseline_test"):
+        if name in metrics:
+            m = metrics[name]
+            print(f"{name + ':':<16} escalation AUC {m.get('escalation_roc_auc')}, level macro-F1 "
+                  f"{m.get('level_macro_f1')}, pressure AUC {m.get('pressure_roc_auc')}, pressure F1 "
+                  f"{m.get('pressure_f1')}")
+    print(f"thresholds: {info.get('thresholds')}")
+    for c in info.get("credits", []):
+        print(f"credits:    {c}")
+    return 0
+
+
+# --- batch ------------------------------------------------------------------------------------
+def _guess_format(path: str, given: str | None) -> str:
+    if given:
+        return given
+    if path == "-":
+        return "csv"
+    suffix = Path(path).suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv", ".txt", ""):
+        return "csv"
+    raise CLIError(f"cannot tell the format of {path}; use --input-format/--output-format csv|jsonl",
+                   EXIT_USAGE)
+
+
+def _open_in(path: str):
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline=""), None
+    try:
+        size = os.path.getsize(path)
+        return open(path, encoding="utf-8-sig", newline=""), size
+    except OSError as exc:
+        raise CLIError(f"{path}: {exc.strerror or exc}") from None
+
+
+class _Counting:
+    """Iterates a text file's lines, counting characters read (for the progress bar)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.chars = 0
+
+    def __iter__(self):
+        for line in self.fh:
+            self.chars += len(line)
+            yield line
+
+
+def _read_csv_chunks(fh, text_column: str, path: str):
+    reader = csv.reader(fh)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CLIError(f"{path}: empty input, expected a CSV header with a {text_column!r} column") from None
+    except csv.Error as exc:
+        raise CLIError(f"{path}:1: malformed CSV header: {exc}") from None
+    if text_column not in header:
+        raise CLIError(f"{path}: no column {text_column!r} (columns: {', '.join(header)}); "
+                       "choose one with --text-column", EXIT_USAGE)
+    col = header.index(text_column)
+    yield header
+    chunk: list[tuple[list[str], str]] = []
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise CLIError(f"{path}:{reader.line_num}: {len(row)} fields, the header has {len(header)}")
+            chunk.append((row, row[col]))
+            if len(chunk) >= CHUNK_ROWS:
+                yield chunk
+                chunk = []
+    except csv.Error as exc:
+        raise CLIError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+    if chunk:
+        yield chunk
+
+
+def _read_jsonl_chunks(fh, text_column: str, path: str):
+    yield None
+    chunk: list[tuple[dict, str]] = []
+    for lineno, line in enumerate(fh, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CLIError(f"{path}:{lineno}: not valid JSON: {exc.msg}") from None
+        if not isinstance(obj, dict):
+            raise CLIError(f"{path}:{lineno}: expected a JSON object per line")
+        text = obj.get(text_column)
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise CLIError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not a string")
+        chunk.append((obj, text))
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _flat(score: dict, prefix: str) -> dict:
+    return {
+        f"{prefix}escalation": score["escalation"],
+        f"{prefix}level": score["level"],
+        f"{prefix}publicity_pressure": score["publicity_pressure"],
+        f"{prefix}reasons": "; ".join(f"{r['cue']}:{r['text']}" + (" (negated)" if r["negated"] else "")
+                                      for r in score["reasons"]),
+        f"{prefix}model_version": score["model_version"],
+        f"{prefix}flags": ";".join(score["flags"]),
+    }
+
+
+_WORKER_MODEL = None
+
+
+def _init_worker(model_path, trust) -> None:
+    global _WORKER_MODEL
+    from .model import default_model, load
+
+    _WORKER_MODEL = load(model_path, trust=trust) if model_path else default_model()
+
+
+def _score_texts(texts: list[str]) -> list[dict]:
+    return [s.to_dict() for s in _WORKER_MODEL.score_many(texts)]
+
+
+def cmd_batch(args) -> int:
+    global _WORKER_MODEL
+    in_fmt = _guess_format(args.input, args.input_format)
+    out_fmt = _guess_format(args.output, args.output_format) if args.output != "-" else (args.output_format or in_fmt)
+    if args.jobs < 1:
+        raise CLIError("--jobs must be at least 1", EXIT_USAGE)
+    fh, size = _open_in(args.input)
+    counting = _Counting(fh)
+    reader = (_read_csv_chunks if in_fmt == "csv" else _read_jsonl_chunks)(counting, args.text_column, args.input)
+    header = next(reader)
+    prefix = args.prefix
+    new_cols = [f"{prefix}{c}" for c in OUTPUT_COLUMNS] + [f"{prefix}flags"]
+    if header is not None:
+        clash = [c for c in new_cols if c in header]
+        if clash:
+            raise CLIError(f"{args.input}: already has column(s) {', '.join(clash)}; "
+                           "use --prefix shitstorm_ to name the new ones apart", EXIT_USAGE)
+    if args.output == "-":
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+        tmp_path = None
+    else:
+        tmp_path = Path(args.output).with_name(f".{Path(args.output).name}.part")
+        out = open(tmp_path, "w", encoding="utf-8", newline="")
+    progress = Progress(size, None if not args.quiet else False)
+    pool = None
+    try:
+        writer = None
+        chunks = ((chunk, [t for _, t in chunk]) for chunk in reader)
+        if args.jobs > 1:
+            import multiprocessing as mp
+
+            pool = mp.get_context("spawn").Pool(args.jobs, initializer=_init_worker,
+                                                initargs=(args.model, args.trust))
+            pairs = _ordered_parallel(pool, chunks, args.jobs)
+        else:
+            _WORKER_MODEL = _model(args)
+            pairs = ((chunk, _score_texts(texts)) for chunk, texts in chunks)
+        if out_fmt == "csv":
+            writer = csv.writer(out)
+            if header is not None:
+                writer.writerow(header + new_cols)
+        for chunk, scores in pairs:
+            for (row, _), sc in zip(chunk, scores):
+                if out_fmt == "csv":
+                    if header is None:  # jsonl in, csv out: columns of the first object
+                        header = list(row.keys())
+                        writer.writerow(header + new_cols)
+                    values = row if isinstance(row, list) else [row.get(k, "") for k in header]
+                    writer.writerow(list(values) + list(_flat(sc, prefix).values()))
+                else:
+                    obj = row if isinstance(row, dict) else dict(zip(header, row))
+                    obj = dict(obj)
+                    obj[f"{prefix}shitstorm" if prefix else "shitstorm"] = sc
+                    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            progress.update(len(chunk), counting.chars)
+        out.flush()
+    except BaseException:
+        if tmp_path is not None:
+            out.close()
+            tmp_path.unlink(missing_ok=True)
+        raise
+    finally:
+        if pool is not None:
+            pool.terminate()
+        fh.close()
+    if tmp_path is not None:
+        out.close()
+        os.replace(tmp_path, args.output)
+    else:
+        out.detach()
+    progress.close()
+    return 0
+
+
+def _ordered_parallel(pool, chunks, jobs: int):
+    """Score chunks on the pool, at most ``2 × jobs`` in flight, yielding in input order."""
+    from collections import deque
+
+    pending: deque = deque()
+    for chunk, texts in chunks:
+        pending.append((chunk, pool.apply_async(_score_texts, (texts,))))
+        if len(pending) >= 2 * jobs:
+            c, res = pending.popleft()
+            yield c, res.get()
+    while pending:
+        c, res = pending.popleft()
+        yield c, res.get()
+
+
+# --- train ------------------------------------------------------------------------------------
+def cmd_train(args) -> int:
+    from .dataset import read_labelled_csv
+    from .train import train_and_save
+
+    train = read_labelled_csv(args.files)
+    test = read_labelled_csv(args.test) if args.test else None
+    if train.ignored_columns:
+        print(f"ignored columns: {', '.join(train.ignored_columns)}", file=sys.stderr)
+    say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    command = "shitstorm train " + " ".join(shlex.quote(a) for a in args.argv)
+    manifest = train_and_save(train, args.out, test=test, hostility_path=args.hostility,
+                              seed=args.seed, folds=args.folds, command=command, progress=say)
+    m = manifest["metrics"]
+    print(json.dumps({k: m[k] for k in ("cross_validated", "test", "baseline_test") if k in m}, indent=2))
+    print(f"model written to {args.out}", file=sys.stderr)
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(prog="shitstorm", description="Escalation and publicity-pressure "
+                                "scores for German public customer posts.")
+    p.add_argument("--version", action="version", version=f"shitstorm {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", metavar="DIR", help="model directory (default: the bundled model)")
+    common.add_argument("--trust", action="store_true",
+                        help="load a model whose hash or types do not check out (only your own files)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("score", parents=[common], help="score text, JSON lines out")
+    s.add_argument("text", nargs="+", help='the post, or "-" for one post per line on stdin')
+    s.add_argument("--with-text", action="store_true", help="include the post text in the output")
+    s.set_defaults(func=cmd_score)
+
+    b = sub.add_parser("batch", parents=[common], help="score a CSV or JSON-lines file")
+    b.add_argument("input", help='CSV or JSONL file, "-" for stdin')
+    b.add_argument("-o", "--output", default="-", help='output file (default "-": stdout)')
+    b.add_argument("--text-column", default="text", help="column/field holding the post (default: text)")
+    b.add_argument("--input-format", choices=["csv", "jsonl"])
+    b.add_argument("--output-format", choices=["csv", "jsonl"])
+    b.add_argument("--prefix", default="", help="prefix for the appended columns")
+    b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_batch)
+
+    e = sub.add_parser("explain", parents=[common], help="scores with reasons, for people")
+    e.add_argument("text", nargs="+", help='the post, or "-" for stdin')
+    e.set_defaults(func=cmd_explain)
+
+    i = sub.add_parser("info", parents=[common], help="model version, metrics, data credits")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=cmd_info)
+
+    t = sub.add_parser("train", help="train a model from labelled CSVs")
+    t.add_argument("files", nargs="+", type=Path, help="CSV files with text, level, publicity_pressure")
+    t.add_argument("--out", required=True, type=Path, help="directory to write the model to")
+    t.add_argument("--test", nargs="+", type=Path, help="held-out CSV files to evaluate on")
+    t.add_argument("--hostility", type=Path, help="GermEval-2018-format TSV for the hostility head")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--folds", type=int, default=5)
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(func=cmd_train)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    args.argv = argv[1:] if argv and argv[0] == "train" else argv
+    if args.command == "train" and args.folds < 2:
+        parser.error("--folds must be at least 2")
+    from .dataset import DataError
+    from .persist import ModelIntegrityError
+
+    try:
+        return args.func(args)
+    except CLIError as exc:
+        print(f"shitstorm {args.command}: {exc}", file=sys.stderr)
+        return exc.code
+    except (DataError, ModelIntegrityError) as exc:
+        print(f"shitstorm {args.command}: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

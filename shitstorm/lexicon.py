@@ -1,0 +1,120 @@
+"""Loading the cue lexicons (``shitstorm/lexicons/*.tsv``) into immutable, validated structures.
+
+Each TSV holds one cue family, opens with ``#`` lines saying where its entries come from, then
+a header ``pattern family weight note``. Loading rejects unknown families, a family that does
+not match the file name, duplicate patterns, bad weights, empty notes and regular expressions
+that do not compile, so a broken lexicon fails at import, not silently at scoring time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Mapping
+
+from .schema import CUE_FAMILIES
+
+MAX_WEIGHT = 3.0
+"""Upper bound of a lexicon weight; the files use 0.3–2 (2 = specific to the family)."""
+
+RULE_FAMILIES = frozenset({"shouting"})
+"""Families found by a rule function in ``cues.py`` rather than by a lexicon."""
+
+HEADER = ("pattern", "family", "weight", "note")
+
+
+class LexiconError(ValueError):
+    """A lexicon file is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    pattern: str
+    family: str
+    weight: float
+    note: str
+    regex: str  # the pattern as a regular expression (without word boundaries)
+
+
+def pattern_to_regex(pattern: str) -> str:
+    """``"an die presse"`` → ``an\\s+die\\s+presse``; ``"kündig*"`` → ``kündig\\w*``;
+    ``"re:..."`` is taken as it is."""
+    if pattern.startswith("re:"):
+        return pattern[3:]
+    words = []
+    for word in pattern.split():
+        if word.endswith("*"):
+            words.append(re.escape(word[:-1]) + r"\w*")
+        else:
+            words.append(re.escape(word))
+    return r"\s+".join(words)
+
+
+def parse_lexicon(text: str, name: str) -> tuple[Entry, ...]:
+    """Parse one lexicon file's text; ``name`` is the file name used in error messages."""
+    family_from_name = name.rsplit("/", 1)[-1].removesuffix(".tsv")
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    header_seen = False
+    saw_source = False
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            saw_source = saw_source or line.lower().startswith("# source:")
+            continue
+        cols = line.split("\t")
+        if not header_seen:
+            if tuple(cols) != HEADER:
+                raise LexiconError(f"{name}:{lineno}: header must be {HEADER}, got {tuple(cols)}")
+            header_seen = True
+            continue
+        if len(cols) != 4:
+            raise LexiconError(f"{name}:{lineno}: expected 4 tab-separated columns, got {len(cols)}")
+        pattern, family, weight_s, note = (c.strip() for c in cols)
+        if family not in CUE_FAMILIES or family in RULE_FAMILIES:
+            raise LexiconError(f"{name}:{lineno}: unknown cue family {family!r}")
+        if family != family_from_name:
+            raise LexiconError(f"{name}:{lineno}: family {family!r} in the file for {family_from_name!r}")
+        try:
+            weight = float(weight_s)
+        except ValueError:
+            raise LexiconError(f"{name}:{lineno}: weight {weight_s!r} is not a number") from None
+        if not 0 < weight <= MAX_WEIGHT:
+            raise LexiconError(f"{name}:{lineno}: weight {weight} outside (0, {MAX_WEIGHT}]")
+        if not note:
+            raise LexiconError(f"{name}:{lineno}: every entry needs a note saying what it catches")
+        key = pattern.casefold()
+        if key in seen:
+            raise LexiconError(f"{name}:{lineno}: duplicate pattern {pattern!r}")
+        seen.add(key)
+        regex = pattern_to_regex(pattern)
+        try:
+            re.compile(regex, re.IGNORECASE)
+        except re.error as exc:
+            raise LexiconError(f"{name}:{lineno}: bad regular expression {pattern!r}: {exc}") from None
+        entries.append(Entry(pattern, family, weight, note, regex))
+    if not saw_source:
+        raise LexiconError(f"{name}: a '# source:' line saying where the entries come from is required")
+    if not entries:
+        raise LexiconError(f"{name}: no entries")
+    return tuple(entries)
+
+
+@lru_cache(maxsize=1)
+def load_lexicons() -> Mapping[str, tuple[Entry, ...]]:
+    """All bundled lexicons, family → entries (read once, immutable)."""
+    out: dict[str, tuple[Entry, ...]] = {}
+    folder = resources.files("shitstorm") / "lexicons"
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not item.name.endswith(".tsv"):
+            continue
+        entries = parse_lexicon(item.read_text(encoding="utf-8"), f"lexicons/{item.name}")
+        out[entries[0].family] = entries
+    missing = set(CUE_FAMILIES) - RULE_FAMILIES - set(out)
+    if missing:
+        raise LexiconError(f"no lexicon file for cue families {sorted(missing)}")
+    return MappingProxyType(out)

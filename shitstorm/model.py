@@ -1,0 +1,110 @@
+"""The model object users hold: ``load(path)`` → ``Model`` with ``score``, ``score_many``,
+``analyze`` and ``info``; and the lazily loaded default model behind ``shitstorm.score``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .analysis import Analysis, analyze
+from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
+from .schema import LEVELS, Score
+
+
+def bundled_model_dir() -> Path:
+    """Where the shipped model lives: inside the installed wheel (``shitstorm/models``), or the
+    checkout's top-level ``models/`` for editable installs and source trees."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "models", here.parent / "models"):
+        if (candidate / MANIFEST_FILE).is_file():
+            return candidate
+    raise ModelIntegrityError(
+        "the bundled model was not found (looked in shitstorm/models and the checkout's models/); "
+        "reinstall shitstorm or pass a model directory to shitstorm.load()"
+    )
+
+
+def _empty_score(a: Analysis, version: str) -> Score:
+    return Score(0.0, LEVELS[0], 0.0, (), version, a.flags)
+
+
+class Model:
+    """A loaded, verified model. Thread-safe for scoring (nothing is mutated)."""
+
+    def __init__(self, classifier, manifest: dict, path: Path | None = None):
+        self.classifier = classifier
+        self.manifest = manifest
+        self.path = path
+        self.version = str(manifest.get("model_version", "unversioned"))
+
+    def __repr__(self) -> str:
+        return f"<shitstorm.Model {self.version} from {self.path}>"
+
+    def analyze(self, text: str) -> Analysis:
+        return analyze(text)
+
+    def score(self, text: str) -> Score:
+        """Score one post. Raises ``TypeError`` for a non-string."""
+        return self.score_many([text])[0]
+
+    def score_many(self, texts: Iterable[str]) -> list[Score]:
+        """Score many posts at once; the same numbers as ``score`` on each."""
+        if isinstance(texts, str):
+            raise TypeError("score_many takes an iterable of str, not a single str; use score(text)")
+        analyses = []
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"item {i} is {type(t).__name__}, not str: shitstorm scores text; "
+                                "decode bytes first and pass None as an empty string")
+            analyses.append(analyze(t))
+        return self.score_analyses(analyses)
+
+    def score_analyses(self, analyses: list[Analysis]) -> list[Score]:
+        live = [i for i, a in enumerate(analyses) if "empty" not in a.flags]
+        out: list[Score | None] = [None] * len(analyses)
+        if live:
+            probs = self.classifier.predict_heads([analyses[i] for i in live])
+            from .classifier import decide_levels
+
+            levels = decide_levels(probs, self.classifier.thresholds_)
+            esc = probs["escalation"].astype(float)
+            pp = probs["publicity_pressure"].astype(float)
+            for k, i in enumerate(live):
+                a = analyses[i]
+                out[i] = Score(float(esc[k]), LEVELS[int(levels[k])], float(pp[k]), a.reasons,
+                               self.version, a.flags)
+        for i, a in enumerate(analyses):
+            if out[i] is None:
+                out[i] = _empty_score(a, self.version)
+        return out  # type: ignore[return-value]
+
+    def info(self) -> dict:
+        """Version, thresholds, metrics and data credits from the manifest."""
+        keys = ("model_version", "trained_on", "thresholds", "metrics", "data", "credits", "versions")
+        return {k: self.manifest[k] for k in keys if k in self.manifest}
+
+
+def load(path: str | Path | None = None, *, trust: bool = False) -> Model:
+    """Load a model directory (default: the bundled model), verifying its sha256 first.
+
+    ``trust=True`` loads a file whose hash or types do not check out, with a warning: only for
+    files you made yourself.
+    """
+    model_dir = Path(path) if path is not None else bundled_model_dir()
+    if model_dir.is_file():
+        model_dir = model_dir.parent
+    classifier, manifest = load_classifier(model_dir, trust=trust)
+    return Model(classifier, manifest, model_dir)
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    """The bundled model, loaded once on first use."""
+    return load()
+
+
+def levels_array(scores: list[Score]) -> np.ndarray:
+    return np.array([LEVELS.index(s.level) for s in scores], dtype=int)

@@ -1,0 +1,123 @@
+"""Text → normalised text. Plain functions; each keeps the signal the model needs.
+
+Two views of a post exist:
+
+* the **match view** (``prepare``): the post as the caller sent it, NFC-composed, cut to
+  ``MAX_CHARS`` and with control characters blanked *one for one*, so every offset in it is an
+  offset in the caller's text (after NFC). Cue rules run on it and their spans point into it.
+* the **model view** (``normalise``): the match view with HTML removed, URLs, @handles, e-mail
+  addresses and long digit runs masked to placeholders, and whitespace folded. Case, umlauts, ß,
+  ``!``/``?``, elongations ("neeeein") and emoji are kept.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_CHARS = 10_000
+"""Posts are scored on their first 10,000 characters (flag ``truncated``). The longest post the
+corpus brief foresees is 800 characters; 10,000 leaves room for long reviews and keeps a 5 MB
+paste from costing seconds. The flag makes the cut visible, never silent."""
+
+BINARY_SHARE = 0.10
+"""A text in which more than 10% of the characters are control or unassigned code points (or
+U+FFFD, the decoder's replacement character) is flagged ``binary``: real posts have none, a file
+read with the wrong codec or raw bytes decoded as text have many."""
+
+# Placeholders are plain words so that both the word and the character n-grams see them.
+URL_TOKEN = "xurlx"
+MENTION_TOKEN = "xmentionx"
+EMAIL_TOKEN = "xemailx"
+NUMBER_TOKEN = "xnumberx"
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_MENTION = re.compile(r"(?<![\w@])@\w{2,}")
+_LONG_DIGITS = re.compile(r"\d(?:[\d /.-]*\d){4,}")
+"""Five or more digits, possibly grouped by spaces, dots, slashes or dashes: phone numbers,
+customer numbers, IBAN tails, order numbers. Shorter numbers (dates, prices, "3 Wochen") stay:
+they carry meaning ("zum 3. Mal")."""
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_HTML_HINT = re.compile(r"</?[A-Za-z][^<>]{0,200}>|&(?:[A-Za-z]{2,8}|#\d{2,6});")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The match view of a post and what was noticed on the way (see ``Score.flags``)."""
+
+    text: str
+    flags: tuple[str, ...]
+
+
+def _is_junk(ch: str) -> bool:
+    if ch in "\t\n\r":
+        return False
+    cat = unicodedata.category(ch)
+    return cat in ("Cc", "Cs", "Co", "Cn") or ch == "\ufffd"
+
+
+def prepare(text: str) -> Prepared:
+    """NFC, cut to ``MAX_CHARS``, control characters blanked one for one.
+
+    Raises ``TypeError`` for anything but ``str`` (bytes must be decoded by the caller, who
+    knows the encoding).
+    """
+    if not isinstance(text, str):
+        raise TypeError(
+            f"shitstorm scores text given as str, not {type(text).__name__}; "
+            "decode bytes first (e.g. data.decode('utf-8')) and pass None as an empty string"
+        )
+    flags: list[str] = []
+    text = unicodedata.normalize("NFC", text)
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+        flags.append("truncated")
+    junk = sum(1 for ch in text if _is_junk(ch))
+    if junk:
+        if junk > BINARY_SHARE * len(text):
+            flags.append("binary")
+        text = "".join(" " if _is_junk(ch) else ch for ch in text)
+    if _HTML_HINT.search(text):
+        flags.append("html")
+    if not text.strip():
+        flags.append("empty")
+    elif not any(ch.isalnum() or _is_symbol(ch) for ch in text):
+        flags.append("empty")
+    return Prepared(text, tuple(flags))
+
+
+def _is_symbol(ch: str) -> bool:
+    # emoji and other pictographs (So) carry sentiment: "🤬🤬" is content, "..." is not
+    return unicodedata.category(ch) == "So"
+
+
+def strip_html(text: str) -> str:
+    """Remove tags and decode entities (``&amp;`` → ``&``). Text between tags is kept."""
+    return html.unescape(_HTML_TAG.sub(" ", text))
+
+
+def mask(text: str) -> str:
+    """URLs, e-mail addresses, @handles and long digit runs → placeholder words."""
+    text = _URL.sub(f" {URL_TOKEN} ", text)
+    text = _EMAIL.sub(f" {EMAIL_TOKEN} ", text)
+    text = _MENTION.sub(f" {MENTION_TOKEN} ", text)
+    return _LONG_DIGITS.sub(f" {NUMBER_TOKEN} ", text)
+
+
+def fold_whitespace(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalise(text: str) -> str:
+    """The model view of a (prepared) post: HTML removed, masked, whitespace folded.
+
+    >>> normalise("Schon WIEDER!!! Schreibt mir an max@example.de 😡")
+    'Schon WIEDER!!! Schreibt mir an xemailx 😡'
+    """
+    if "<" in text or "&" in text:
+        text = strip_html(text)
+    return fold_whitespace(mask(text))

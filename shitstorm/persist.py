@@ -1,0 +1,170 @@
+"""Safe, verified model files.
+
+A model directory holds three files that travel together:
+
+* ``shitstorm-model.skops`` — the fitted ``EscalationClassifier`` in skops format, which stores
+  objects as data and rebuilds only types on a reviewed list: loading never runs code from the
+  file (no pickle);
+* ``manifest.json`` — sha256 of the model file, library versions, training-data hash,
+  thresholds, metrics;
+* ``MODEL_CARD.md`` — intended use, limitations, data credits, metrics, reliability tables.
+
+``load_classifier`` checks the hash *before* parsing and refuses any type not in
+``TRUSTED_TYPES``; a tampered or foreign file fails with ``ModelIntegrityError`` unless the
+caller passes ``trust=True``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+MODEL_FILE = "shitstorm-model.skops"
+MANIFEST_FILE = "manifest.json"
+CARD_FILE = "MODEL_CARD.md"
+FORMAT_VERSION = 1
+
+TRUSTED_TYPES: tuple[str, ...] = (
+    "shitstorm.classifier.EscalationClassifier",
+    "shitstorm.features.CharNgrams",
+    "shitstorm.features.CueFeatures",
+    "shitstorm.features.StemNgrams",
+    "shitstorm.features.StyleFeatures",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
+"""Types beyond skops' own defaults that a model file may contain. Reviewed: our own feature
+classes and scikit-learn's tree predictor hold only numbers, strings and arrays. A test pins
+this list against a freshly trained model."""
+
+
+class ModelIntegrityError(RuntimeError):
+    """The model file is missing, altered, or holds types that are not trusted."""
+
+
+class ModelVersionWarning(UserWarning):
+    """The model was trained with other library versions than the ones installed."""
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import nltk
+    import numpy
+    import scipy
+    import sklearn
+    import skops
+
+    from . import __version__
+
+    return {"shitstorm": __version__, "scikit-learn": sklearn.__version__,
+            "numpy": numpy.__version__, "scipy": scipy.__version__, "nltk": nltk.__version__,
+            "skops": skops.__version__}
+
+
+def save_model_dir(classifier, manifest: dict, card: str, out_dir: Path | str) -> Path:
+    """Write model, manifest and card to ``out_dir`` atomically: into a temporary sibling first,
+    then swapped in, so a failure never leaves a half-written directory."""
+    import skops.io as sio
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        sio.dump(classifier, tmp / MODEL_FILE)
+        manifest = dict(manifest, format_version=FORMAT_VERSION,
+                        sha256=sha256_file(tmp / MODEL_FILE), versions=library_versions())
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+        (tmp / CARD_FILE).write_text(card, encoding="utf-8")
+        if out_dir.exists():
+            keep = out_dir.parent / f".{out_dir.name}.old"
+            if keep.exists():
+                shutil.rmtree(keep)
+            os.replace(out_dir, keep)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(keep)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def read_manifest(model_dir: Path) -> dict:
+    path = model_dir / MANIFEST_FILE
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelIntegrityError(f"{path} is missing: a model directory needs {MODEL_FILE}, "
+                                  f"{MANIFEST_FILE} and {CARD_FILE}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelIntegrityError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(manifest, dict) or "sha256" not in manifest:
+        raise ModelIntegrityError(f"{path} has no sha256 entry")
+    return manifest
+
+
+def load_classifier(model_dir: Path | str, *, trust: bool = False):
+    """Verify and load the classifier in ``model_dir``; returns ``(classifier, manifest)``."""
+    import skops.io as sio
+
+    model_dir = Path(model_dir)
+    model_path = model_dir / MODEL_FILE
+    if not model_path.is_file():
+        raise ModelIntegrityError(f"no model file {model_path}")
+    try:
+        manifest = read_manifest(model_dir)
+    except ModelIntegrityError:
+        if not trust:
+            raise
+        manifest = {}
+    if manifest:
+        actual = sha256_file(model_path)
+        if actual != manifest["sha256"]:
+            msg = (f"{model_path} does not match its manifest (sha256 {actual[:12]}…, expected "
+                   f"{str(manifest['sha256'])[:12]}…): the file was altered or belongs to another "
+                   "model. Retrain it, or load(path, trust=True) if you know where it came from.")
+            if not trust:
+                raise ModelIntegrityError(msg)
+            warnings.warn(msg, stacklevel=3)
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise ModelIntegrityError(f"{model_dir}: model format {manifest.get('format_version')!r}, "
+                                      f"this shitstorm reads format {FORMAT_VERSION}")
+    try:
+        untrusted = sio.get_untrusted_types(file=model_path)
+    except Exception as exc:  # skops raises various errors on foreign files
+        raise ModelIntegrityError(f"{model_path} is not a shitstorm model file: {exc}") from None
+    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unknown and not trust:
+        raise ModelIntegrityError(f"{model_path} contains types that are not trusted: {unknown}. "
+                                  "Pass trust=True only for a file you made yourself.")
+    try:
+        classifier = sio.load(model_path, trusted=list(TRUSTED_TYPES) + unknown)
+    except Exception as exc:
+        raise ModelIntegrityError(f"{model_path} could not be read: {exc}") from None
+    _warn_on_version_drift(manifest)
+    return classifier, manifest
+
+
+def _warn_on_version_drift(manifest: dict) -> None:
+    trained = manifest.get("versions", {})
+    if not trained:
+        return
+    now = library_versions()
+    for lib in ("scikit-learn", "numpy"):
+        a, b = trained.get(lib), now.get(lib)
+        if a and b and a.split(".")[:2] != b.split(".")[:2]:
+            warnings.warn(f"model trained with {lib} {a}, running {b}: scores may differ slightly; "
+                          "retrain with `shitstorm train` to be sure", ModelVersionWarning, stacklevel=4)
