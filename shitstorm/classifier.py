@@ -32,7 +32,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from .features import CharNgrams, CueFeatures, StemNgrams, StyleFeatures
+from .features import CharNgrams, CompactTfidfVectorizer, CueFeatures, StemNgrams, StyleFeatures
 from .schema import LEVELS
 
 HEADS: tuple[str, ...] = ("ge_low", "escalation", "critical", "publicity_pressure")
@@ -88,8 +88,8 @@ class EscalationClassifier(BaseEstimator):
         char_ngram_range: tuple[int, int] = (3, 5),
         use_char_ngrams: bool = True,
         text_C: float = 4.0,
-        max_iter: int = 250,
-        learning_rate: float = 0.05,
+        max_iter: int = 120,
+        learning_rate: float = 0.1,
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 20,
         l2_regularization: float = 1.0,
@@ -111,11 +111,11 @@ class EscalationClassifier(BaseEstimator):
 
     # --- building blocks -----------------------------------------------------------------
     def _vectorizers(self) -> list[TfidfVectorizer]:
-        vecs = [TfidfVectorizer(analyzer=StemNgrams(1, 2), min_df=2, sublinear_tf=True,
+        vecs = [CompactTfidfVectorizer(analyzer=StemNgrams(1, 2), min_df=2, sublinear_tf=True,
                                 max_features=self.word_max_features, dtype=np.float32)]
         if self.use_char_ngrams:
             lo, hi = self.char_ngram_range
-            vecs.append(TfidfVectorizer(analyzer=CharNgrams(lo, hi), min_df=3, sublinear_tf=True,
+            vecs.append(CompactTfidfVectorizer(analyzer=CharNgrams(lo, hi), min_df=3, sublinear_tf=True,
                                         max_features=self.char_max_features, dtype=np.float32))
         return vecs
 
@@ -219,7 +219,7 @@ class EscalationClassifier(BaseEstimator):
         D = self._dense(X, scores)
         out = {}
         for head in HEADS:
-            raw = self.boosters_[head].predict_proba(D)[:, 1]
+            raw = booster_probability(self.boosters_[head], D)
             out[head] = np.clip(self.calibrators_[head].predict(raw), PROBABILITY_FLOOR,
                                 1 - PROBABILITY_FLOOR)
         return out
@@ -234,6 +234,22 @@ class EscalationClassifier(BaseEstimator):
         if self.hostility_model_ is not None:
             names.append("text__hostility")
         return names
+
+
+PREDICT_THREADS = 1
+"""Boosters predict on one OpenMP thread. Scoring runs in chunks of a few thousand posts (or
+one post), where starting threads costs more than it saves and, on a busy machine, threads
+spin against each other; parallelism comes from worker processes (``batch --jobs``)."""
+
+
+def booster_probability(booster: HistGradientBoostingClassifier, D: np.ndarray) -> np.ndarray:
+    """Positive-class probability, computed on ``PREDICT_THREADS`` threads; identical to
+    ``predict_proba(D)[:, 1]`` (a test checks it)."""
+    try:
+        raw = booster._raw_predict(D, n_threads=PREDICT_THREADS)
+        return booster._loss.predict_proba(raw)[:, 1]
+    except (AttributeError, TypeError):  # a scikit-learn without these internals
+        return booster.predict_proba(D)[:, 1]
 
 
 def choose_thresholds(probs: dict[str, np.ndarray], levels: np.ndarray,

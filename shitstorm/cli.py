@@ -309,14 +309,18 @@ def cmd_batch(args) -> int:
     fh, size = _open_in(args.input)
     counting = _Counting(fh)
     reader = (_read_csv_chunks if in_fmt == "csv" else _read_jsonl_chunks)(counting, args.text_column, args.input)
-    header = next(reader)
-    prefix = args.prefix
-    new_cols = [f"{prefix}{c}" for c in OUTPUT_COLUMNS] + [f"{prefix}flags"]
-    if header is not None:
-        clash = [c for c in new_cols if c in header]
-        if clash:
-            raise CLIError(f"{args.input}: already has column(s) {', '.join(clash)}; "
-                           "use --prefix shitstorm_ to name the new ones apart", EXIT_USAGE)
+    try:
+        header = next(reader)
+        prefix = args.prefix
+        new_cols = [f"{prefix}{c}" for c in OUTPUT_COLUMNS] + [f"{prefix}flags"]
+        if header is not None:
+            clash = [c for c in new_cols if c in header]
+            if clash:
+                raise CLIError(f"{args.input}: already has column(s) {', '.join(clash)}; "
+                               "use --prefix shitstorm_ to name the new ones apart", EXIT_USAGE)
+    except BaseException:
+        fh.close()
+        raise
     if args.output == "-":
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
         tmp_path = None

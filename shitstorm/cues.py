@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .lexicon import Entry, load_lexicons
+from .lexicon import Entry, LexiconError, load_lexicons
 from .schema import Reason
 
 NEGATORS = frozenset(
@@ -63,8 +63,13 @@ another family that starts *inside* a match is still found ("bis morgen" in "wen
 morgen")."""
 
 _DIGITS = frozenset("0123456789")
-_START = re.compile(r"\w+|[^\w\s.,;:!?'\"()\[\]/\\-]")
-"""Where a cue can start: each word, and each symbol that is not plain punctuation (emoji, €)."""
+_WORDS = re.compile(r"\w+")
+_SYMBOL = re.compile(r"[^\w\s.,;:!?'\"()\[\]/\\*&%#+=<>|~^`@-]")
+"""Symbols a cue can start with: emoji, €, and other non-punctuation signs."""
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 MAX_PREFIXES = 64
@@ -72,39 +77,59 @@ MAX_PREFIXES = 64
 the entry is tried at every word (correct, only slower)."""
 
 
-def _literal_prefixes(regex: str) -> frozenset[str] | None:
-    """The literal word-character prefixes a match of ``regex`` must start with (lower case),
-    ``frozenset({""})`` when it starts with a symbol, or None when that cannot be told."""
+def _literal_prefixes(regex: str) -> frozenset[tuple[str, bool]] | None:
+    """How a match of ``regex`` must start: a set of ``(text, exact)`` pairs, lower case.
+
+    ``exact`` means the match's first word is exactly ``text`` (the literal run ends at a space,
+    a hyphen, a word boundary or the end); otherwise the first word starts with ``text``. A
+    pattern that starts with a symbol gives ``(symbol, True)``. None when it cannot be told.
+    """
     try:
         from re import _constants as C
         from re import _parser
     except ImportError:  # pragma: no cover - other Python implementations
         return None
 
-    def seq(items, prefixes: set[str]) -> set[str] | None:
+    def is_space_class(items) -> bool:
+        items = list(items)
+        return bool(items) and all(
+            (op is C.IN and all((iop is C.CATEGORY and iav is C.CATEGORY_SPACE)
+                                or (iop is C.LITERAL and chr(iav).isspace()) for iop, iav in av))
+            or (op is C.LITERAL and chr(av).isspace())
+            for op, av in items)
+
+    def seq(items, states: set) -> set:
         for op, av in items:
+            open_ = {s for s, st in states if st == "open"}
+            closed = {(s, st) for s, st in states if st != "open"}
+            if not open_:
+                return states
+
+            def close(kind):
+                return closed | {(s, kind) for s in open_}
+
             if op is C.LITERAL:
                 ch = chr(av).lower()
-                if not (ch.isalnum() or ch == "_"):
-                    # a symbol at the very start (emoji, €) is its own one-character key
-                    return {ch} if prefixes == {""} else prefixes
-                prefixes = {p + ch for p in prefixes}
-            elif op is C.SUBPATTERN:
-                out = seq(av[-1], prefixes)
-                if out is None:
-                    return None
-                if any(len(p) == len(q) for p in out for q in prefixes):
-                    return out  # the group may end the literal run; stop here
-                prefixes = out
+                if _is_word_char(ch):
+                    states = closed | {(s + ch, "open") for s in open_}
+                    continue
+                if open_ == {""}:
+                    return closed | {(ch, "exact")}  # a symbol start: its own key
+                return close("exact")
+            if op is C.AT:
+                return close("exact") if "" not in open_ else close("prefix")
+            if op is C.SUBPATTERN:
+                states = closed | seq(av[-1], {(s, "open") for s in open_})
             elif op is C.BRANCH:
-                out: set[str] = set()
+                result = set(closed)
                 for branch in av[1]:
-                    got = seq(branch, prefixes)
-                    if got is None:
-                        return None
-                    out |= got
-                return out if len(out) <= MAX_PREFIXES else None
+                    result |= seq(branch, {(s, "open") for s in open_})
+                if len(result) > MAX_PREFIXES:
+                    return close("prefix")
+                states = result
             elif op is C.IN:
+                if is_space_class([(op, av)]):
+                    return close("exact")
                 chars = set()
                 for iop, iav in av:
                     if iop is C.LITERAL:
@@ -112,21 +137,29 @@ def _literal_prefixes(regex: str) -> frozenset[str] | None:
                     elif iop is C.CATEGORY and iav is C.CATEGORY_DIGIT:
                         chars |= set("0123456789")
                     else:
-                        return prefixes
-                if prefixes == {""} and not any(ch.isalnum() for ch in chars):
-                    return chars  # symbols at the start: each its own key
-                new = {p + ch for p in prefixes for ch in chars if ch.isalnum()}
-                if len(new) > MAX_PREFIXES or len(new) != len(prefixes) * len(chars):
-                    return prefixes
-                prefixes = new
-            elif op is C.MAX_REPEAT and av[0] >= 1 and _is_digit_class(list(av[2]), C):
-                return {p + d for p in prefixes for d in "0123456789"}
+                        return close("prefix")
+                if open_ == {""} and not any(_is_word_char(ch) for ch in chars):
+                    return closed | {(ch, "exact") for ch in chars}
+                if not all(_is_word_char(ch) for ch in chars) or len(open_) * len(chars) > MAX_PREFIXES:
+                    return close("prefix")
+                states = closed | {(s + ch, "open") for s in open_ for ch in chars}
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
+                if av[0] >= 1 and is_space_class(av[2]):
+                    return close("exact")
+                if av[0] >= 1 and _is_digit_class(list(av[2]), C):
+                    return closed | {(s + d, "prefix") for s in open_ for d in "0123456789"}
+                return close("prefix")
             else:
-                return prefixes
-        return prefixes
+                return close("prefix")
+        return states
 
-    got = seq(_parser.parse(regex), {""})
-    return frozenset(got) if got is not None else None
+    got = seq(_parser.parse(regex), {("", "open")})
+    out = set()
+    for s, st in got:
+        if s == "":
+            return None
+        out.add((s, st != "prefix"))
+    return frozenset(out)
 
 
 def _is_digit_class(items: list, C) -> bool:
@@ -136,34 +169,46 @@ def _is_digit_class(items: list, C) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, re.Pattern], dict[str, tuple[str, ...]], bool]:
+def _index() -> tuple[dict[str, re.Pattern], frozenset[str], dict[str, tuple[str, ...]]]:
     """First character → one compiled regex over all entries that can start with it (one named
-    group per family, ``FAMILY_PRIORITY`` order, longest pattern first); first character → the
-    literal word prefixes entries start with; whether some entry can start anywhere."""
+    group per family, ``FAMILY_PRIORITY`` order, longest pattern first); the words a plain entry
+    starts with; first character → the word prefixes other entries start with."""
     buckets: dict[str, list[tuple[int, Entry]]] = {}
+    exact: set[str] = set()
     prefixes: dict[str, set[str]] = {}
-    anywhere: list[tuple[int, Entry]] = []
+    anywhere: list[str] = []
     for family, entries in load_lexicons().items():
         rank = FAMILY_PRIORITY.index(family)
         for e in entries:
-            pre = _literal_prefixes(e.regex.lower())
-            if pre is None or "" in pre:
-                anywhere.append((rank, e))
+            if not e.pattern.startswith("re:"):
+                first = e.pattern.split()[0].lower()
+                if first.endswith("*"):
+                    first = first[:-1]
+                    prefixes.setdefault(first[0], set()).add(first)
+                else:
+                    exact.add(first)
+                buckets.setdefault(first[0], []).append((rank, e))
                 continue
-            for px in pre:
+            pre = _literal_prefixes(e.regex.lower())
+            if pre is None:
+                anywhere.append(e.pattern)
+                continue
+            for px, is_exact in pre:
                 buckets.setdefault(px[0], []).append((rank, e))
-                prefixes.setdefault(px[0], set()).add(px)
-    out = {ch: _compile_bucket(items + anywhere) for ch, items in buckets.items()}
+                if _is_word_char(px[0]):
+                    (exact.add(px) if is_exact else prefixes.setdefault(px[0], set()).add(px))
     if anywhere:
-        out[""] = _compile_bucket(anywhere)
-    return out, {ch: tuple(sorted(v)) for ch, v in prefixes.items()}, bool(anywhere)
+        raise LexiconError("lexicon patterns without a literal start: " + ", ".join(anywhere)
+                           + "; begin each regular expression with a word or a symbol")
+    out = {ch: _compile_bucket(items) for ch, items in buckets.items()}
+    return out, frozenset(exact), {ch: tuple(sorted(v)) for ch, v in prefixes.items()}
 
 
 @lru_cache(maxsize=100_000)
 def _may_start(word: str) -> bool:
     """Can a lexicon entry start at this (lower-case) word? Cached: most words say no."""
-    _, prefixes, anywhere = _index()
-    return anywhere or any(word.startswith(px) for px in prefixes.get(word[0], ()))
+    _, exact, prefixes = _index()
+    return word in exact or any(word.startswith(px) for px in prefixes.get(word[0], ()))
 
 
 def _compile_bucket(items: list[tuple[int, Entry]]) -> re.Pattern:
@@ -214,6 +259,28 @@ def is_negated(text: str, start: int) -> bool:
     return False
 
 
+def _candidate_starts(lower: str) -> list[int]:
+    """Offsets where a lexicon entry may start: each occurrence (on word boundaries) of a word
+    that some entry can start with, and each symbol (emoji, €). Finding the few candidate words
+    first keeps the per-post Python work to a handful of positions."""
+    n = len(lower)
+    starts: list[int] = []
+    for word in set(_WORDS.findall(lower)):
+        if not _may_start(word):
+            continue
+        size = len(word)
+        i = lower.find(word)
+        while i != -1:
+            end = i + size
+            if (i == 0 or not _is_word_char(lower[i - 1])) and (end == n or not _is_word_char(lower[end])):
+                starts.append(i)
+            i = lower.find(word, i + 1)
+    if _SYMBOL.search(lower):
+        starts.extend(m.start() for m in _SYMBOL.finditer(lower))
+    starts.sort()
+    return starts
+
+
 def lexicon_reasons(text: str) -> list[Reason]:
     """Every lexicon match, with its family, weight and negation.
 
@@ -225,28 +292,28 @@ def lexicon_reasons(text: str) -> list[Reason]:
         lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
     index = _index()[0]
     reasons: list[Reason] = []
-    last_end: dict[str, int] = {}
-    for w in _START.finditer(lower):
-        p = w.start()
-        word = w.group(0)
-        if word[0].isalnum() or word[0] == "_":
-            if not _may_start(word):
-                continue
-            rx = index.get(word[0])
-        else:
-            rx = index.get(word[0]) or index.get("")
+    last: dict[str, Reason] = {}
+    for p in _candidate_starts(lower):
+        ch = lower[p]
+        rx = index.get(ch)
         if rx is None:
             continue
         m = rx.match(lower, p)
         if m is None:
             continue
         family = m.lastgroup
-        if last_end.get(family, -1) > p:
-            continue  # inside an earlier match of the same family ("mein anwalt" / "anwalt")
-        last_end[family] = m.end()
+        end = m.end()
+        prev = last.get(family)
+        if prev is not None and prev.end > p:
+            # overlaps an earlier match of the same family: keep the longer one
+            # ("mein anwalt" over "anwalt"; "seit drei Wochen" over "warte seit")
+            if end - p <= prev.end - prev.start:
+                continue
+            reasons.remove(prev)
         negated = text[p].isalnum() and is_negated(text, p)
-        reasons.append(Reason(family, text[p : m.end()], p, m.end(), negated,
-                              _weight(family, m.group(0))))
+        reason = Reason(family, text[p:end], p, end, negated, _weight(family, m.group(0)))
+        reasons.append(reason)
+        last[family] = reason
     return reasons
 
 

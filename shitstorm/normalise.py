@@ -23,8 +23,8 @@ corpus brief foresees is 800 characters; 10,000 leaves room for long reviews and
 paste from costing seconds. The flag makes the cut visible, never silent."""
 
 BINARY_SHARE = 0.10
-"""A text in which more than 10% of the characters are control or unassigned code points (or
-U+FFFD, the decoder's replacement character) is flagged ``binary``: real posts have none, a file
+"""A text in which more than 10% of the characters are control, surrogate or private-use code
+points (or U+FFFD, the decoder's replacement character) is flagged ``binary``: real posts have none, a file
 read with the wrong codec or raw bytes decoded as text have many."""
 
 # Placeholders are plain words so that both the word and the character n-grams see them.
@@ -40,6 +40,7 @@ _LONG_DIGITS = re.compile(r"\d(?:[\d /.-]*\d){4,}")
 """Five or more digits, possibly grouped by spaces, dots, slashes or dashes: phone numbers,
 customer numbers, IBAN tails, order numbers. Shorter numbers (dates, prices, "3 Wochen") stay:
 they carry meaning ("zum 3. Mal")."""
+_FIVE_DIGITS = re.compile(r"\d(?:[\d /.-]?\d){4}|\d{5}")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 _HTML_HINT = re.compile(r"</?[A-Za-z][^<>]{0,200}>|&(?:[A-Za-z]{2,8}|#\d{2,6});")
 _SPACE = re.compile(r"\s+")
@@ -53,11 +54,9 @@ class Prepared:
     flags: tuple[str, ...]
 
 
-def _is_junk(ch: str) -> bool:
-    if ch in "\t\n\r":
-        return False
-    cat = unicodedata.category(ch)
-    return cat in ("Cc", "Cs", "Co", "Cn") or ch == "\ufffd"
+_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd\uffff]")
+"""Control characters (but tab and line breaks), lone surrogates, private-use characters and
+U+FFFD, the decoder's replacement character: what binary junk decoded as text consists of."""
 
 
 def prepare(text: str) -> Prepared:
@@ -76,11 +75,11 @@ def prepare(text: str) -> Prepared:
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
         flags.append("truncated")
-    junk = sum(1 for ch in text if _is_junk(ch))
-    if junk:
+    if _JUNK.search(text):
+        junk = len(_JUNK.findall(text))
         if junk > BINARY_SHARE * len(text):
             flags.append("binary")
-        text = "".join(" " if _is_junk(ch) else ch for ch in text)
+        text = _JUNK.sub(" ", text)
     if _HTML_HINT.search(text):
         flags.append("html")
     if not text.strip():
@@ -102,10 +101,14 @@ def strip_html(text: str) -> str:
 
 def mask(text: str) -> str:
     """URLs, e-mail addresses, @handles and long digit runs → placeholder words."""
-    text = _URL.sub(f" {URL_TOKEN} ", text)
-    text = _EMAIL.sub(f" {EMAIL_TOKEN} ", text)
-    text = _MENTION.sub(f" {MENTION_TOKEN} ", text)
-    return _LONG_DIGITS.sub(f" {NUMBER_TOKEN} ", text)
+    if "http" in text or "www." in text or "HTTP" in text or "WWW." in text:
+        text = _URL.sub(f" {URL_TOKEN} ", text)
+    if "@" in text:  # both patterns need an "@"; skipping them saves most of the time
+        text = _EMAIL.sub(f" {EMAIL_TOKEN} ", text)
+        text = _MENTION.sub(f" {MENTION_TOKEN} ", text)
+    if _FIVE_DIGITS.search(text):
+        text = _LONG_DIGITS.sub(f" {NUMBER_TOKEN} ", text)
+    return text
 
 
 def fold_whitespace(text: str) -> str:

@@ -32,6 +32,7 @@ FORMAT_VERSION = 1
 TRUSTED_TYPES: tuple[str, ...] = (
     "shitstorm.classifier.EscalationClassifier",
     "shitstorm.features.CharNgrams",
+    "shitstorm.features.CompactTfidfVectorizer",
     "shitstorm.features.CueFeatures",
     "shitstorm.features.StemNgrams",
     "shitstorm.features.StyleFeatures",
@@ -142,18 +143,23 @@ def load_classifier(model_dir: Path | str, *, trust: bool = False):
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ModelIntegrityError(f"{model_dir}: model format {manifest.get('format_version')!r}, "
                                       f"this shitstorm reads format {FORMAT_VERSION}")
+    from skops.io.exceptions import UntrustedTypesFoundException
+
     try:
-        untrusted = sio.get_untrusted_types(file=model_path)
-    except Exception as exc:  # skops raises various errors on foreign files
-        raise ModelIntegrityError(f"{model_path} is not a shitstorm model file: {exc}") from None
-    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if unknown and not trust:
-        raise ModelIntegrityError(f"{model_path} contains types that are not trusted: {unknown}. "
-                                  "Pass trust=True only for a file you made yourself.")
-    try:
-        classifier = sio.load(model_path, trusted=list(TRUSTED_TYPES) + unknown)
-    except Exception as exc:
-        raise ModelIntegrityError(f"{model_path} could not be read: {exc}") from None
+        if trust:
+            untrusted = sio.get_untrusted_types(file=model_path)
+            classifier = sio.load(model_path, trusted=sorted(set(TRUSTED_TYPES) | set(untrusted)))
+        else:
+            classifier = sio.load(model_path, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException as exc:
+        raise ModelIntegrityError(f"{model_path} contains types that are not trusted ({exc}). "
+                                  "Pass trust=True only for a file you made yourself.") from None
+    except Exception as exc:  # skops raises various errors on foreign or damaged files
+        raise ModelIntegrityError(f"{model_path} is not a readable shitstorm model file: {exc}") from None
+    from .classifier import EscalationClassifier
+
+    if not isinstance(classifier, EscalationClassifier):
+        raise ModelIntegrityError(f"{model_path} holds a {type(classifier).__name__}, not a shitstorm model")
     _warn_on_version_drift(manifest)
     return classifier, manifest
 

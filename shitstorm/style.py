@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 
 from .normalise import EMAIL_TOKEN, MENTION_TOKEN, NUMBER_TOKEN, URL_TOKEN
 
@@ -32,27 +31,25 @@ STYLE_FEATURES: tuple[str, ...] = (
 )
 
 
-def _letters_caps(text: str) -> tuple[int, int]:
-    letters = caps = 0
-    for ch in text:
-        if ch.isalpha():
-            letters += 1
-            if ch.isupper():
-                caps += 1
-    return letters, caps
+_UPPER = re.compile(r"[A-ZÄÖÜÀ-ÖØ-Þ]")
+"""Upper-case letters of German and its neighbours; other scripts count as letters, not caps."""
 
 
 def style_vector(prepared: str, normalised: str, tokens: list[str]) -> list[float]:
     """The ``STYLE_FEATURES`` of one post (prepared text, model view, tokens)."""
-    letters, caps = _letters_caps(prepared)
     words = [t for t in tokens if t[0].isalnum()]
+    letters = sum(len(w) for w in words)
+    caps = len(_UPPER.findall(prepared))
     lower = [w.casefold() for w in words]
+    counts: dict[str, int] = {}
+    for w in lower:
+        counts[w] = counts.get(w, 0) + 1
     caps_words = sum(1 for w in words if len(w) >= 3 and w.isupper())
-    emoji = [t for t in tokens if unicodedata.category(t[0]) == "So"]
+    emoji = [t for t in tokens if not t[0].isalnum() and t[0] not in "!?_"]
     return [
         math.log1p(len(prepared)),
         math.log1p(len(words)),
-        caps / letters if letters else 0.0,
+        min(caps / letters, 1.0) if letters else 0.0,
         float(caps_words),
         float(prepared.count("!")),
         float(prepared.count("?")),
@@ -61,13 +58,13 @@ def style_vector(prepared: str, normalised: str, tokens: list[str]) -> list[floa
         float(len(emoji)),
         float(sum(1 for e in emoji if e in ANGRY_EMOJI)),
         float(sum(1 for e in emoji if e in FRIENDLY_EMOJI)),
-        float(lower.count(URL_TOKEN)),
-        float(lower.count(MENTION_TOKEN)),
-        float(lower.count(EMAIL_TOKEN)),
-        float(lower.count(NUMBER_TOKEN)),
+        float(counts.get(URL_TOKEN, 0)),
+        float(counts.get(MENTION_TOKEN, 0)),
+        float(counts.get(EMAIL_TOKEN, 0)),
+        float(counts.get(NUMBER_TOKEN, 0)),
         float(prepared.count("#")),
-        float(sum(1 for w in lower if w in FIRST_PERSON)),
-        float(sum(1 for w in lower if w in SECOND_PERSON)),
-        float(sum(1 for w in lower if w in CONDITIONAL)),
-        float(sum(1 for w in lower if w in FUTURE)),
+        float(sum(counts.get(w, 0) for w in FIRST_PERSON)),
+        float(sum(counts.get(w, 0) for w in SECOND_PERSON)),
+        float(sum(counts.get(w, 0) for w in CONDITIONAL)),
+        float(sum(counts.get(w, 0) for w in FUTURE)),
     ]

@@ -1,0 +1,71 @@
+import dataclasses
+import json
+
+import pytest
+
+from shitstorm import Score
+
+from .conftest import TINY_CORPUS
+
+
+def test_score_many_equals_score(tiny_model):
+    texts = [t for t, _, _ in TINY_CORPUS[:10]]
+    many = tiny_model.score_many(texts)
+    assert many == [tiny_model.score(t) for t in texts]
+
+
+def test_score_is_frozen_and_json_safe(tiny_model):
+    s = tiny_model.score("Wenn ich bis morgen nichts höre, geht das an die BILD!")
+    assert isinstance(s, Score)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.level = "none"
+    d = json.loads(json.dumps(s.to_dict()))
+    assert set(d) == {"escalation", "level", "publicity_pressure", "reasons", "model_version", "flags"}
+    assert 0 <= d["escalation"] <= 1 and d["level"] in ("none", "low", "elevated", "critical")
+    assert d["reasons"][0]["cue"] == "ultimatum"
+
+
+def test_reasons_are_the_analysis_objects(tiny_model):
+    text = "Schon wieder kein Paket, mein Anwalt meldet sich."
+    assert tiny_model.score(text).reasons == tiny_model.analyze(text).reasons
+
+
+@pytest.mark.parametrize("bad", [None, b"bytes", 3, 2.5])
+def test_non_string_raises(tiny_model, bad):
+    with pytest.raises(TypeError, match="not str|given as str"):
+        tiny_model.score(bad)
+    with pytest.raises(TypeError, match="item 1"):
+        tiny_model.score_many(["ok", bad])
+
+
+def test_score_many_rejects_a_bare_string(tiny_model):
+    with pytest.raises(TypeError, match="single str"):
+        tiny_model.score_many("Hallo")
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "...", "?!?"])
+def test_empty_input_gives_the_documented_result(tiny_model, text):
+    s = tiny_model.score(text)
+    assert (s.escalation, s.level, s.publicity_pressure, s.reasons) == (0.0, "none", 0.0, ())
+    assert s.flags == ("empty",)
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("Frechheit! " * 500_000, "truncated"),
+    ("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10 ABC", "binary"),
+    ("This is the worst service ever and I want my money back", "not_german"),
+    ("<div><b>Schon wieder</b> kein Paket &amp; keine Antwort</div>", "html"),
+])
+def test_odd_input_is_scored_and_flagged(tiny_model, text, flag):
+    s = tiny_model.score(text)
+    assert flag in s.flags
+    assert 0 <= s.escalation <= 1 and 0 <= s.publicity_pressure <= 1
+
+
+def test_emoji_only_is_scored_not_empty(tiny_model):
+    s = tiny_model.score("🤬🤬")
+    assert "empty" not in s.flags and 0 < s.escalation < 1
+
+
+def test_empty_iterable(tiny_model):
+    assert tiny_model.score_many([]) == []
