@@ -206,23 +206,49 @@ class EscalationClassifier(BaseEstimator):
         return self
 
     # --- prediction ----------------------------------------------------------------------
+    def _compiled_parts(self):
+        """Fast inference structures (``compiled.py``), built on first use, never persisted."""
+        parts = self.__dict__.get("_compiled")
+        if parts is None:
+            from .compiled import CompiledForest, CompiledIsotonic, CompiledLinear
+
+            linear = [self.text_models_[h] for h in HEADS]
+            if self.hostility_model_ is not None:
+                linear.append(self.hostility_model_)
+            parts = (CompiledLinear(linear), CompiledForest([self.boosters_[h] for h in HEADS]),
+                     [CompiledIsotonic(self.calibrators_[h]) for h in HEADS])
+            self.__dict__["_compiled"] = parts
+        return parts
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_compiled", None)
+        return state
+
     def predict_heads(self, X) -> dict[str, np.ndarray]:
         """Calibrated probability of every head for each analysis."""
         check_is_fitted(self, "boosters_")
         X = list(X)
         if not X:
             return {h: np.zeros(0) for h in HEADS}
+        linear, forest, calibrators = self._compiled_parts()
+        D = self._dense(X, linear.decision(self._sparse(X)))
+        raw = forest.probabilities(D)
+        return {head: np.clip(calibrators[j](raw[:, j]), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+                for j, head in enumerate(HEADS)}
+
+    def predict_heads_reference(self, X) -> dict[str, np.ndarray]:
+        """The same as ``predict_heads`` through scikit-learn's own predict methods (slow; for
+        tests and for checking a new scikit-learn version)."""
+        check_is_fitted(self, "boosters_")
+        X = list(X)
         S = self._sparse(X)
         scores = np.column_stack([self.text_models_[h].decision_function(S) for h in HEADS])
         if self.hostility_model_ is not None:
             scores = np.hstack([scores, self.hostility_model_.decision_function(S)[:, None]])
         D = self._dense(X, scores)
-        out = {}
-        for head in HEADS:
-            raw = booster_probability(self.boosters_[head], D)
-            out[head] = np.clip(self.calibrators_[head].predict(raw), PROBABILITY_FLOOR,
-                                1 - PROBABILITY_FLOOR)
-        return out
+        return {head: np.clip(self.calibrators_[head].predict(self.boosters_[head].predict_proba(D)[:, 1]),
+                              PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR) for head in HEADS}
 
     def predict_levels(self, X) -> np.ndarray:
         return decide_levels(self.predict_heads(X), self.thresholds_)
@@ -234,22 +260,6 @@ class EscalationClassifier(BaseEstimator):
         if self.hostility_model_ is not None:
             names.append("text__hostility")
         return names
-
-
-PREDICT_THREADS = 1
-"""Boosters predict on one OpenMP thread. Scoring runs in chunks of a few thousand posts (or
-one post), where starting threads costs more than it saves and, on a busy machine, threads
-spin against each other; parallelism comes from worker processes (``batch --jobs``)."""
-
-
-def booster_probability(booster: HistGradientBoostingClassifier, D: np.ndarray) -> np.ndarray:
-    """Positive-class probability, computed on ``PREDICT_THREADS`` threads; identical to
-    ``predict_proba(D)[:, 1]`` (a test checks it)."""
-    try:
-        raw = booster._raw_predict(D, n_threads=PREDICT_THREADS)
-        return booster._loss.predict_proba(raw)[:, 1]
-    except (AttributeError, TypeError):  # a scikit-learn without these internals
-        return booster.predict_proba(D)[:, 1]
 
 
 def choose_thresholds(probs: dict[str, np.ndarray], levels: np.ndarray,

@@ -186,4 +186,23 @@ class CompactTfidfVectorizer(TfidfVectorizer):
             shape=(len(docs), len(self.vocabulary_)),
         )
         X.sum_duplicates()
-        return self._tfidf.transform(X, copy=False)
+        return self._weight(X)
+
+    def _weight(self, X):
+        """``TfidfTransformer.transform`` without its input validation (same arithmetic:
+        sublinear tf, idf, l2 norm); equality with scikit-learn is tested."""
+        tf = self._tfidf
+        if tf.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        if hasattr(tf, "idf_"):
+            X.data *= tf.idf_[X.indices].astype(X.dtype, copy=False)
+        if tf.norm == "l2":
+            from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+
+            inplace_csr_row_normalize_l2(X)  # what sklearn's normalize() runs, minus checks
+        elif tf.norm is not None:
+            from sklearn.preprocessing import normalize
+
+            X = normalize(X, norm=tf.norm, copy=False)
+        return X

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from shitstorm.analysis import analyze
-from shitstorm.classifier import EscalationClassifier, booster_probability, decide_levels
+from shitstorm.classifier import EscalationClassifier, decide_levels
 
 from .conftest import TINY_CORPUS
 
@@ -30,16 +30,28 @@ def test_fit_rejects_bad_label_shape():
         EscalationClassifier().fit(X, np.zeros(4, dtype=int))
 
 
-def test_single_thread_booster_equals_predict_proba(tiny_model):
-    clf = tiny_model.classifier
-    X = [analyze(t) for t, _, _ in TINY_CORPUS]
-    S = clf._sparse(X)
-    scores = np.column_stack([clf.text_models_[h].decision_function(S) for h in clf.text_models_])
-    if clf.hostility_model_ is not None:
-        scores = np.hstack([scores, clf.hostility_model_.decision_function(S)[:, None]])
-    D = clf._dense(X, scores)
-    for b in clf.boosters_.values():
-        assert np.allclose(booster_probability(b, D), b.predict_proba(D)[:, 1])
+def test_compiled_inference_equals_scikit_learn(tiny_model):
+    X = [analyze(t) for t, _, _ in TINY_CORPUS] + [analyze("🤬"), analyze("x" * 3000)]
+    fast = tiny_model.classifier.predict_heads(X)
+    slow = tiny_model.classifier.predict_heads_reference(X)
+    for head in fast:
+        np.testing.assert_allclose(fast[head], slow[head], rtol=1e-9, atol=1e-12)
+
+
+def test_compiled_forest_handles_missing_values(tiny_model):
+    from shitstorm.compiled import CompiledForest
+
+    boosters = list(tiny_model.classifier.boosters_.values())
+    D = np.full((3, boosters[0].n_features_in_), np.nan)
+    D[1] = 0.0
+    got = CompiledForest(boosters).probabilities(D)
+    want = np.column_stack([b.predict_proba(D)[:, 1] for b in boosters])
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_compiled_state_is_not_persisted(tiny_model):
+    tiny_model.score("Hallo")
+    assert "_compiled" not in tiny_model.classifier.__getstate__()
 
 
 def test_probabilities_in_unit_interval(tiny_model):

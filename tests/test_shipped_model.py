@@ -1,0 +1,51 @@
+"""Direction tests on the bundled model: what a social-media team expects to see ranked higher."""
+
+import pytest
+
+import shitstorm
+from shitstorm.persist import MANIFEST_FILE
+
+
+@pytest.fixture(scope="module")
+def model():
+    return shitstorm.load()
+
+
+def test_default_model_loads_lazily_once():
+    from shitstorm.model import bundled_model_dir, default_model
+
+    assert (bundled_model_dir() / MANIFEST_FILE).is_file()
+    assert default_model() is default_model()
+    assert shitstorm.score("Danke!").model_version == default_model().version
+
+
+@pytest.mark.parametrize("high,low", [
+    ("Mein Anwalt meldet sich bei Ihnen.", "Danke für die schnelle Hilfe!"),
+    ("Schon WIEDER kein Paket!!! Zum dritten Mal diese Woche, Frechheit.", "Wann kommt mein Paket ungefähr an?"),
+    ("Ihr seid unfähige Betrüger, ich zeige euch an!", "Kleiner Hinweis: das Formular lädt langsam."),
+])
+def test_escalation_direction(model, high, low):
+    assert model.score(high).escalation > model.score(low).escalation
+
+
+@pytest.mark.parametrize("threat,harmless", [
+    ("Wenn ich bis morgen nichts höre, geht das an die BILD!", "Hab in der BILD gelesen, dass ihr neue Filialen eröffnet. Wo denn?"),
+    ("Ich drehe ein Video darüber und meine 20.000 Follower sehen es morgen.", "Euer Video zum Router-Einrichten hat mir super geholfen, danke!"),
+    ("Teilt das, bis der Laden reagiert! Boykott!", "Teilt das bitte: unser Kater Moritz ist entlaufen."),
+    ("Bis die Erstattung da ist, bleibt meine 1-Sterne-Bewertung stehen.", "Top Service, fünf Sterne von mir!"),
+])
+def test_publicity_pressure_needs_the_act_not_the_word(model, threat, harmless):
+    t, h = model.score(threat), model.score(harmless)
+    assert t.publicity_pressure > 0.5 > h.publicity_pressure
+    assert t.level == "critical" and h.level in ("none", "low")
+
+
+def test_bundled_model_card_and_manifest_travel_together():
+    from shitstorm.model import bundled_model_dir
+    from shitstorm.persist import CARD_FILE, MODEL_FILE, read_manifest, sha256_file
+
+    d = bundled_model_dir()
+    m = read_manifest(d)
+    assert m["sha256"] == sha256_file(d / MODEL_FILE)
+    assert m["model_version"] in (d / CARD_FILE).read_text(encoding="utf-8")
+    assert {"test", "cross_validated", "baseline_test"} <= set(m["metrics"])
