@@ -120,7 +120,8 @@ class EscalationClassifier(BaseEstimator):
         return vecs
 
     def _text_model(self) -> LogisticRegression:
-        return LogisticRegression(C=self.text_C, solver="liblinear", max_iter=1000)
+        return LogisticRegression(C=self.text_C, solver="liblinear", max_iter=1000,
+                                  random_state=self.random_state)
 
     def _booster(self) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(

@@ -27,7 +27,7 @@ CUE_FAMILIES: tuple[str, ...] = (
     "regulator",            # Bundesnetzagentur, Verbraucherzentrale, BaFin, data-protection authority
     "churn_threat",         # cancellation, switching provider, "nie wieder"
     # hostility
-    "insult",               # insults at staff or company, slurs
+    "insult",               # insults at staff or people, slurs; put-downs of the company
     "profanity",            # swearing not aimed at a person
     "shouting",             # ALL CAPS, punctuation floods (style rule, no lexicon)
     "sarcasm",              # "Danke für nichts", "Toll gemacht 👏"
