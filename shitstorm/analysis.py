@@ -78,7 +78,7 @@ def analyze(text: str) -> Analysis:
         text=prepared.text,
         normalised=norm,
         tokens=tuple(tokens),
-        stems=tuple(stem(t) for t in tokens),
+        stems=tuple(map(stem, tokens)),
         reasons=find_reasons(prepared.text),
         style=tuple(style_vector(prepared.text, norm, tokens)),
         flags=tuple(flags),

@@ -170,9 +170,11 @@ class CompactTfidfVectorizer(TfidfVectorizer):
         indices: list[int] = []
         indptr = [0]
         if isinstance(self.analyzer, CharNgrams):
+            cache = self.__dict__.setdefault("_token_cache", {})
             for doc in docs:
                 for tok in doc.tokens:
-                    indices.extend(self._token_indices(tok))
+                    got = cache.get(tok)
+                    indices.extend(got if got is not None else self._token_indices(tok))
                 indptr.append(len(indices))
         else:
             vocab = self.vocabulary_

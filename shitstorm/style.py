@@ -35,36 +35,59 @@ _UPPER = re.compile(r"[A-ZÄÖÜÀ-ÖØ-Þ]")
 """Upper-case letters of German and its neighbours; other scripts count as letters, not caps."""
 
 
+_GROUPS = {w: i for i, group in enumerate((FIRST_PERSON, SECOND_PERSON, CONDITIONAL, FUTURE)) for w in group}
+_PLACEHOLDERS = {URL_TOKEN: 0, MENTION_TOKEN: 1, EMAIL_TOKEN: 2, NUMBER_TOKEN: 3}
+
+
 def style_vector(prepared: str, normalised: str, tokens: list[str]) -> list[float]:
-    """The ``STYLE_FEATURES`` of one post (prepared text, model view, tokens)."""
-    words = [t for t in tokens if t[0].isalnum()]
-    letters = sum(len(w) for w in words)
+    """The ``STYLE_FEATURES`` of one post (prepared text, model view, tokens), in one pass."""
+    n_words = letters = caps_words = floods = emoji = angry = friendly = 0
+    groups = [0, 0, 0, 0]
+    placeholders = [0, 0, 0, 0]
+    for t in tokens:
+        ch = t[0]
+        if ch.isalnum():
+            n_words += 1
+            letters += len(t)
+            if len(t) >= 3 and t.isupper():
+                caps_words += 1
+            w = t.lower()
+            g = _GROUPS.get(w)
+            if g is not None:
+                groups[g] += 1
+            elif w[0] == "x":
+                ph = _PLACEHOLDERS.get(w)
+                if ph is not None:
+                    placeholders[ph] += 1
+        elif ch in "!?":
+            if len(t) >= 3:
+                floods += 1
+        elif ch != "_":
+            emoji += 1
+            if t in ANGRY_EMOJI:
+                angry += 1
+            elif t in FRIENDLY_EMOJI:
+                friendly += 1
     caps = len(_UPPER.findall(prepared))
-    lower = [w.casefold() for w in words]
-    counts: dict[str, int] = {}
-    for w in lower:
-        counts[w] = counts.get(w, 0) + 1
-    caps_words = sum(1 for w in words if len(w) >= 3 and w.isupper())
-    emoji = [t for t in tokens if not t[0].isalnum() and t[0] not in "!?_"]
     return [
         math.log1p(len(prepared)),
-        math.log1p(len(words)),
+        math.log1p(n_words),
         min(caps / letters, 1.0) if letters else 0.0,
         float(caps_words),
         float(prepared.count("!")),
         float(prepared.count("?")),
-        float(sum(1 for t in tokens if t[0] in "!?" and len(t) >= 3)),
+        float(floods),
         float(len(ELONGATION.findall(prepared))),
-        float(len(emoji)),
-        float(sum(1 for e in emoji if e in ANGRY_EMOJI)),
-        float(sum(1 for e in emoji if e in FRIENDLY_EMOJI)),
-        float(counts.get(URL_TOKEN, 0)),
-        float(counts.get(MENTION_TOKEN, 0)),
-        float(counts.get(EMAIL_TOKEN, 0)),
-        float(counts.get(NUMBER_TOKEN, 0)),
+        float(emoji),
+        float(angry),
+        float(friendly),
+        float(placeholders[0]),
+        float(placeholders[1]),
+        float(placeholders[2]),
+        float(placeholders[3]),
         float(prepared.count("#")),
-        float(sum(counts.get(w, 0) for w in FIRST_PERSON)),
-        float(sum(counts.get(w, 0) for w in SECOND_PERSON)),
-        float(sum(counts.get(w, 0) for w in CONDITIONAL)),
-        float(sum(counts.get(w, 0) for w in FUTURE)),
+        float(groups[0]),
+        float(groups[1]),
+        float(groups[2]),
+        float(groups[3]),
     ]

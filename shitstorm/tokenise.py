@@ -16,6 +16,7 @@ from functools import lru_cache
 from nltk.stem.snowball import GermanStemmer
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[!?]+|[^\w\s]", re.UNICODE)
+_PUNCT = re.compile(r"[^\w\s!?]")
 _STEMMER = GermanStemmer()
 
 STEM_CACHE_SIZE = 200_000
@@ -37,7 +38,10 @@ def tokenise(text: str) -> list[str]:
     >>> tokenise("Schon WIEDER?! Danke für nichts 👏👏")
     ['Schon', 'WIEDER', '?!', 'Danke', 'für', 'nichts', '👏', '👏']
     """
-    return [t for t in _TOKEN.findall(text) if _keep(t)]
+    toks = _TOKEN.findall(text)
+    if not _PUNCT.search(text):
+        return toks  # fast path: nothing but words and !/? runs
+    return [t for t in toks if _keep(t)]
 
 
 @lru_cache(maxsize=STEM_CACHE_SIZE)
