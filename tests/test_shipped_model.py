@@ -49,3 +49,9 @@ def test_bundled_model_card_and_manifest_travel_together():
     assert m["sha256"] == sha256_file(d / MODEL_FILE)
     assert m["model_version"] in (d / CARD_FILE).read_text(encoding="utf-8")
     assert {"test", "cross_validated", "baseline_test"} <= set(m["metrics"])
+
+
+@pytest.mark.xfail(strict=True, reason="known weakness: a lost-cat share call without a name still "
+                   "reads as a share call for pressure; remove this mark when it passes")
+def test_known_weakness_lost_cat_share_call(model):
+    assert model.score("Teilt das bitte, meine Katze ist weggelaufen").publicity_pressure < 0.5
