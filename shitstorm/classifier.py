@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.isotonic import IsotonicRegression
@@ -287,8 +287,3 @@ def choose_thresholds(probs: dict[str, np.ndarray], levels: np.ndarray,
                 if score > current + 1e-12:
                     th, current = trial, score
     return th
-
-
-def fresh_like(model: EscalationClassifier) -> EscalationClassifier:
-    """An unfitted copy with the same parameters."""
-    return clone(model)

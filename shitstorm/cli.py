@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from .schema import LEVELS, OUTPUT_COLUMNS, Score
+from .schema import OUTPUT_COLUMNS, Score
 
 CHUNK_ROWS = 2_000
 """Rows scored per chunk in ``batch``: large enough to amortise the vectorised model call,

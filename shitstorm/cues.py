@@ -62,8 +62,6 @@ nichts" is sarcasm, not gratitude; "Scheißladen" an insult, not mere profanity.
 another family that starts *inside* a match is still found ("bis morgen" in "wenn ich bis
 morgen")."""
 
-_DIGITS = frozenset("0123456789")
-_WORDS = re.compile(r"\w+")
 _SYMBOL = re.compile(r"[^\w\s.,;:!?'\"()\[\]/\\*&%#+=<>|~^`@-]")
 """Symbols a cue can start with: emoji, €, and other non-punctuation signs."""
 
@@ -265,7 +263,7 @@ def _candidate_starts(lower: str) -> list[int]:
     first keeps the per-post Python work to a handful of positions."""
     n = len(lower)
     starts: list[int] = []
-    for word in set(_WORDS.findall(lower)):
+    for word in set(_WORD.findall(lower)):
         if not _may_start(word):
             continue
         size = len(word)

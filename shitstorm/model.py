@@ -7,8 +7,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import numpy as np
-
 from .analysis import Analysis, analyze
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
 from .schema import LEVELS, Score
@@ -104,7 +102,3 @@ def load(path: str | Path | None = None, *, trust: bool = False) -> Model:
 def default_model() -> Model:
     """The bundled model, loaded once on first use."""
     return load()
-
-
-def levels_array(scores: list[Score]) -> np.ndarray:
-    return np.array([LEVELS.index(s.level) for s in scores], dtype=int)

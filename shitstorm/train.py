@@ -13,7 +13,7 @@ import numpy as np
 from . import __version__
 from .analysis import analyze
 from .baseline import baseline_metrics
-from .card import render_card
+from .card import GERMEVAL_CITATION, render_card
 from .classifier import HEADS, EscalationClassifier, decide_levels
 from .dataset import LabelledData, read_hostility_tsv
 from .metrics import evaluate, reliability_table
@@ -83,7 +83,7 @@ def train_and_save(train: LabelledData, out_dir: Path | str, *, test: LabelledDa
         "data": data,
         "metrics": metrics,
         "ignored_columns": list(train.ignored_columns),
-        "credits": (["GermEval 2018 (CC BY 4.0): " + __import__("shitstorm.card", fromlist=["x"]).GERMEVAL_CITATION]
+        "credits": (["GermEval 2018 (CC BY 4.0): " + GERMEVAL_CITATION]
                     if hostility_path is not None else []),
         "command": command,
     }
