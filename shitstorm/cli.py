@@ -219,7 +219,13 @@ class _Counting:
             yield line
 
 
+CSV_FIELD_LIMIT = 2**31 - 1
+"""The csv module refuses fields over 128 KB by default; a pasted 5 MB post must reach the
+scorer (which cuts it to ``MAX_CHARS`` and flags it ``truncated``) instead of stopping a batch."""
+
+
 def _read_csv_chunks(fh, text_column: str, path: str):
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(fh)
     try:
         header = next(reader)

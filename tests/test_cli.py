@@ -125,3 +125,14 @@ def test_usage_errors_exit_2():
     assert p.returncode == 2
     p = run(check=False)
     assert p.returncode == 2 and "usage" in p.stderr
+
+
+def test_batch_scores_a_huge_cell_instead_of_failing(tiny_model_dir, tmp_path):
+    src = write_csv(tmp_path / "huge.csv", [("1", "Frechheit! " * 500_000), ("2", "Danke")], header=("id", "text"))
+    out = tmp_path / "out.csv"
+    run("batch", str(src), "-o", str(out), model=tiny_model_dir)
+    csv.field_size_limit(2**31 - 1)
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert rows[0]["flags"] == "truncated" and len(rows[0]["text"]) == 5_500_000
