@@ -45,6 +45,10 @@ PROBABILITY_FLOOR = 0.001
 0/1 in empty bins, and no text model is ever certain."""
 
 
+def _floored(p: np.ndarray) -> np.ndarray:
+    return np.clip(p, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+
+
 def head_targets(levels: np.ndarray, pressure: np.ndarray) -> dict[str, np.ndarray]:
     levels = np.asarray(levels, dtype=int)
     return {
@@ -197,7 +201,7 @@ class EscalationClassifier(BaseEstimator):
                 raw[val_idx] = b.predict_proba(D[val_idx])[:, 1]
             cal = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, t)
             self.calibrators_[head] = cal
-            oof_prob[head] = np.clip(cal.predict(raw), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+            oof_prob[head] = _floored(cal.predict(raw))
             self.boosters_[head] = self._booster().fit(D, t)
 
         say("thresholds")
@@ -235,8 +239,7 @@ class EscalationClassifier(BaseEstimator):
         linear, forest, calibrators = self._compiled_parts()
         D = self._dense(X, linear.decision(self._sparse(X)))
         raw = forest.probabilities(D)
-        return {head: np.clip(calibrators[j](raw[:, j]), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
-                for j, head in enumerate(HEADS)}
+        return {head: _floored(calibrators[j](raw[:, j])) for j, head in enumerate(HEADS)}
 
     def predict_heads_reference(self, X) -> dict[str, np.ndarray]:
         """The same as ``predict_heads`` through scikit-learn's own predict methods (slow; for
@@ -248,8 +251,8 @@ class EscalationClassifier(BaseEstimator):
         if self.hostility_model_ is not None:
             scores = np.hstack([scores, self.hostility_model_.decision_function(S)[:, None]])
         D = self._dense(X, scores)
-        return {head: np.clip(self.calibrators_[head].predict(self.boosters_[head].predict_proba(D)[:, 1]),
-                              PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR) for head in HEADS}
+        return {head: _floored(self.calibrators_[head].predict(self.boosters_[head].predict_proba(D)[:, 1]))
+                for head in HEADS}
 
     def predict_levels(self, X) -> np.ndarray:
         return decide_levels(self.predict_heads(X), self.thresholds_)

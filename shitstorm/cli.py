@@ -150,10 +150,8 @@ def explain(score: Score, text: str) -> str:
 def cmd_explain(args) -> int:
     model = _model(args)
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
-    s = model.score(text)
-    from .analysis import analyze
-
-    print(explain(s, analyze(text).text))
+    analysis = model.analyze(text)  # once: the scores and the highlighted text come from it
+    print(explain(model.score_analyses([analysis])[0], analysis.text))
     return 0
 
 

@@ -25,7 +25,7 @@ class CompiledForest:
     def __init__(self, boosters: list):
         feature, threshold, left, right, leaf, value, missing_left = [], [], [], [], [], [], []
         roots, owner = [], []
-        offset = 0
+        offset = max_depth = 0
         self.boosters = list(boosters)
         self.baselines = np.zeros(len(boosters))
         for h, booster in enumerate(boosters):
@@ -37,6 +37,7 @@ class CompiledForest:
                 if nodes["is_categorical"].any():
                     raise ValueError("categorical splits are not supported")
                 roots.append(offset)
+                max_depth = max(max_depth, int(nodes["depth"].max()))
                 owner.append(h)
                 feature.append(nodes["feature_idx"].astype(np.int64))
                 threshold.append(nodes["num_threshold"].astype(np.float64))
@@ -60,8 +61,7 @@ class CompiledForest:
         idx = np.arange(offset)
         self.left[self.leaf] = idx[self.leaf]
         self.right[self.leaf] = idx[self.leaf]
-        self.max_depth = int(max(n["depth"].max() for b in boosters for it in b._predictors
-                                 for n in [it[0].nodes]))
+        self.max_depth = max_depth
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Raw scores, shape (n_posts, n_boosters): baseline plus the trees, added in order."""

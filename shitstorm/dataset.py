@@ -5,6 +5,7 @@ reported with file, row and what is wrong, before anything is trained or written
 from __future__ import annotations
 
 import csv
+import io
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,7 @@ def read_labelled_csv(paths: list[Path | str], *, rows_filter=None) -> LabelledD
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             raise DataError(f"{path}:{line}: not UTF-8 (byte {exc.start}); save the file as UTF-8") from None
-        reader = csv.DictReader(content.splitlines(keepends=True))
+        reader = csv.DictReader(io.StringIO(content, newline=""))
         header = reader.fieldnames
         if not header:
             raise DataError(f"{path}: empty file, expected a header with {', '.join(LABEL_COLUMNS)}")
