@@ -13,19 +13,30 @@ __version__ = "0.1.0"
 from .analysis import Analysis, analyze
 from .model import Model, load
 from .persist import ModelIntegrityError
-from .schema import Reason, Score
+from .pii import find_pii, redact
+from .schema import PiiFinding, Reason, Score
+from .policy import Advice, Context, Policy, PolicyError, Triage, triage
 
 __all__ = [
+    "Advice",
     "Analysis",
+    "Context",
     "Model",
     "ModelIntegrityError",
+    "PiiFinding",
+    "Policy",
+    "PolicyError",
     "Reason",
     "Score",
+    "Triage",
     "__version__",
     "analyze",
+    "find_pii",
     "load",
+    "redact",
     "score",
     "score_many",
+    "triage",
 ]
 
 

@@ -3,7 +3,8 @@
     shitstorm score "Wenn ich bis morgen nichts höre, geht das an die BILD!"
     shitstorm score - < posts.txt                 # one post per line, JSON lines out
     shitstorm batch posts.csv --text-column text -o scored.csv
-    shitstorm explain "Danke für nichts, schon wieder kein Paket!"
+    shitstorm explain "Danke für nichts, schon wieder kein Paket!"   # with triage and advice
+    shitstorm redact - < posts.txt                # personal data → [TELEFON], [IBAN], …
     shitstorm info
     shitstorm train data.csv --out mymodel/
 
@@ -20,6 +21,7 @@ import os
 import shlex
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -91,43 +93,56 @@ class Progress:
 def cmd_score(args) -> int:
     model = _model(args)
     out = sys.stdout
+    tri = None
+    if args.triage:
+        from .policy import triage
+
+        policy = _policy_arg(args)
+        tri = lambda s: triage(s, policy, lang=args.lang)  # noqa: E731
+    elif args.policy:
+        raise CLIError("--policy is used by --triage; add --triage", EXIT_USAGE)
     if args.text == ["-"]:
         texts: Iterator[str] = (line.rstrip("\n") for line in sys.stdin)
         batch: list[str] = []
         for line in texts:
             batch.append(line)
             if len(batch) >= CHUNK_ROWS:
-                _write_scores(model, batch, args.with_text, out)
+                _write_scores(model, batch, args.with_text, out, tri)
                 batch = []
         if batch:
-            _write_scores(model, batch, args.with_text, out)
+            _write_scores(model, batch, args.with_text, out, tri)
     else:
-        _write_scores(model, [" ".join(args.text)], args.with_text, out)
+        _write_scores(model, [" ".join(args.text)], args.with_text, out, tri)
     return 0
 
 
-def _write_scores(model, texts, with_text, out) -> None:
+def _write_scores(model, texts, with_text, out, tri=None) -> None:
     for text, s in zip(texts, model.score_many(texts)):
         d = s.to_dict()
         if with_text:
             d = {"text": text, **d}
+        if tri is not None:
+            d["triage"] = tri(s).to_dict()
         _emit_json(d, out)
 
 
 def _highlight(text: str, score: Score) -> str:
-    spans = sorted({(r.start, r.end) for r in score.reasons if r.cue != "shouting"})
+    """Cues in [brackets], personal data in <angle brackets>."""
+    spans = sorted({(r.start, r.end, "[", "]") for r in score.reasons if r.cue != "shouting"}
+                   | {(f.start, f.end, "<", ">") for f in score.pii})
     out, pos = [], 0
-    for start, end in spans:
+    for start, end, left, right in spans:
         if start < pos:
             continue
         out.append(text[pos:start])
-        out.append(f"[{text[start:end]}]")
+        out.append(f"{left}{text[start:end]}{right}")
         pos = end
     out.append(text[pos:])
     return "".join(out)
 
 
-def explain(score: Score, text: str) -> str:
+def explain(score: Score, text: str, tri=None) -> str:
+    """The human-readable report of ``shitstorm explain``; ``tri`` is the post's ``Triage``."""
     lines = [
         f"level:              {score.level}",
         f"escalation:         {score.escalation:.0%}  (probability that level is elevated or critical)",
@@ -143,15 +158,60 @@ def explain(score: Score, text: str) -> str:
             lines.append(f"  - {r.cue:<18} \"{r.text}\"  at {r.start}-{r.end}{neg}")
     else:
         lines.append("reasons:            none found")
+    if score.pii:
+        lines.append("personal data:")
+        for f in score.pii:
+            lines.append(f"  - {f.kind:<18} \"{f.text}\"  at {f.start}-{f.end}")
+    if tri is not None:
+        lines.append(f"priority:           {tri.priority}, answer within {tri.respond_within} min "
+                     f"({', '.join(tri.rules)})")
+        lines.append(f"route:              {tri.route}")
+        lines.append(f"tags:               {' '.join(tri.tags)}")
+        if tri.advice:
+            lines.append("advice:")
+            for a in tri.advice:
+                lines.append(f"  - [{a.id}] {a.text}")
     lines.append(f"model:              {score.model_version}")
     return "\n".join(lines)
 
 
+def _policy_arg(args):
+    if not getattr(args, "policy", None):
+        return None
+    from .policy import Policy, PolicyError
+
+    try:
+        return Policy.from_toml(args.policy)
+    except PolicyError as exc:
+        raise CLIError(str(exc), EXIT_USAGE) from None
+
+
 def cmd_explain(args) -> int:
+    from .policy import triage
+
     model = _model(args)
+    policy = _policy_arg(args)
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
     analysis = model.analyze(text)  # once: the scores and the highlighted text come from it
-    print(explain(model.score_analyses([analysis])[0], analysis.text))
+    score = model.score_analyses([analysis])[0]
+    print(explain(score, analysis.text, triage(score, policy, lang=args.lang)))
+    return 0
+
+
+def cmd_redact(args) -> int:
+    from .pii import redact
+
+    kinds = args.kinds.split(",") if args.kinds else None
+    try:
+        redact("", kinds)
+    except ValueError as exc:
+        raise CLIError(str(exc), EXIT_USAGE) from None
+    if args.text == ["-"]:
+        for line in sys.stdin:
+            end = "\n" if line.endswith("\n") else ""
+            sys.stdout.write(redact(line[:len(line) - len(end)], kinds) + end)
+    else:
+        print(redact(" ".join(args.text), kinds))
     return 0
 
 
@@ -222,7 +282,7 @@ CSV_FIELD_LIMIT = 2**31 - 1
 scorer (which cuts it to ``MAX_CHARS`` and flags it ``truncated``) instead of stopping a batch."""
 
 
-def _read_csv_chunks(fh, text_column: str, path: str):
+def _read_csv_chunks(fh, text_column: str, path: str, with_context: bool = False):
     csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(fh)
     try:
@@ -235,15 +295,18 @@ def _read_csv_chunks(fh, text_column: str, path: str):
         raise CLIError(f"{path}: no column {text_column!r} (columns: {', '.join(header)}); "
                        "choose one with --text-column", EXIT_USAGE)
     col = header.index(text_column)
+    ctx_cols = [(name, header.index(name)) for name in CONTEXT_FIELDS if name in header] if with_context else []
     yield header
-    chunk: list[tuple[list[str], str]] = []
+    chunk: list[tuple] = []
     try:
         for row in reader:
             if not row:
                 continue
             if len(row) != len(header):
                 raise CLIError(f"{path}:{reader.line_num}: {len(row)} fields, the header has {len(header)}")
-            chunk.append((row, row[col]))
+            ctx = (_context_from({n: row[i] for n, i in ctx_cols}, f"{path}:{reader.line_num}")
+                   if with_context else None)
+            chunk.append((row, row[col], ctx))
             if len(chunk) >= CHUNK_ROWS:
                 yield chunk
                 chunk = []
@@ -253,9 +316,9 @@ def _read_csv_chunks(fh, text_column: str, path: str):
         yield chunk
 
 
-def _read_jsonl_chunks(fh, text_column: str, path: str):
+def _read_jsonl_chunks(fh, text_column: str, path: str, with_context: bool = False):
     yield None
-    chunk: list[tuple[dict, str]] = []
+    chunk: list[tuple] = []
     for lineno, line in enumerate(fh, start=1):
         if not line.strip():
             continue
@@ -270,7 +333,12 @@ def _read_jsonl_chunks(fh, text_column: str, path: str):
             text = ""
         if not isinstance(text, str):
             raise CLIError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not a string")
-        chunk.append((obj, text))
+        ctx = None
+        if with_context:
+            nested = obj.get("context") if isinstance(obj.get("context"), dict) else {}
+            ctx = _context_from({**{k: obj[k] for k in CONTEXT_FIELDS if k in obj}, **nested},
+                                f"{path}:{lineno}")
+        chunk.append((obj, text, ctx))
         if len(chunk) >= CHUNK_ROWS:
             yield chunk
             chunk = []
@@ -278,8 +346,53 @@ def _read_jsonl_chunks(fh, text_column: str, path: str):
         yield chunk
 
 
-def _flat(score: dict, prefix: str) -> dict:
-    return {
+CONTEXT_FIELDS = ("channel", "followers", "likes", "shares", "replies", "minutes_since_post",
+                  "earlier_contacts")
+"""Input columns (or JSON fields, or a nested ``context`` object) read by ``batch --context``."""
+
+
+def _context_from(values: dict, where: str) -> dict:
+    """Typed context from CSV strings or JSON values; empty cells are unknown (``None``)."""
+    out: dict = {}
+    for name, raw in values.items():
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        if name == "channel":
+            out[name] = str(raw).strip()
+            continue
+        try:
+            if isinstance(raw, bool):
+                raise ValueError
+            if name == "minutes_since_post":
+                out[name] = float(raw)
+            elif isinstance(raw, float) and raw.is_integer():
+                out[name] = int(raw)
+            else:
+                out[name] = int(raw.strip() if isinstance(raw, str) else raw)
+        except (TypeError, ValueError):
+            raise CLIError(f"{where}: {name} = {raw!r} is not a number") from None
+    try:
+        from .policy import Context
+
+        Context.from_dict(out)  # validate here, with the row's position in the message
+    except ValueError as exc:
+        raise CLIError(f"{where}: {exc}") from None
+    return out
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What ``batch`` adds besides the scores; sent to every worker with its chunk."""
+
+    pii: bool = False
+    redact: bool = False
+    triage: bool = False
+    policy: object = None  # shitstorm.Policy (pickles) or None for the default
+    lang: str = "de"
+
+
+def _flat(score: dict, prefix: str, opts: BatchOptions = BatchOptions()) -> dict:
+    out = {
         f"{prefix}escalation": score["escalation"],
         f"{prefix}level": score["level"],
         f"{prefix}publicity_pressure": score["publicity_pressure"],
@@ -288,6 +401,31 @@ def _flat(score: dict, prefix: str) -> dict:
         f"{prefix}model_version": score["model_version"],
         f"{prefix}flags": ";".join(score["flags"]),
     }
+    if opts.pii:
+        out[f"{prefix}pii"] = ";".join(_pii_kinds(score["pii"]))
+    if opts.triage:
+        t = score["triage"]
+        out[f"{prefix}priority"] = t["priority"]
+        out[f"{prefix}respond_within"] = t["respond_within"]
+        out[f"{prefix}route"] = t["route"]
+        out[f"{prefix}tags"] = " ".join(t["tags"])
+    return out
+
+
+def _new_columns(prefix: str, opts: BatchOptions) -> list[str]:
+    cols = [f"{prefix}{c}" for c in OUTPUT_COLUMNS] + [f"{prefix}flags"]
+    if opts.pii:
+        cols.append(f"{prefix}pii")
+    if opts.triage:
+        cols += [f"{prefix}{c}" for c in ("priority", "respond_within", "route", "tags")]
+    return cols
+
+
+def _pii_kinds(findings: list[dict]) -> list[str]:
+    from .schema import PII_KINDS
+
+    found = {f["kind"] for f in findings}
+    return [k for k in PII_KINDS if k in found]
 
 
 _WORKER_MODEL = None
@@ -300,8 +438,51 @@ def _init_worker(model_path, trust) -> None:
     _WORKER_MODEL = load(model_path, trust=trust) if model_path else default_model()
 
 
-def _score_texts(texts: list[str]) -> list[dict]:
-    return [s.to_dict() for s in _WORKER_MODEL.score_many(texts)]
+def _score_texts(texts: list[str], contexts: list | None = None,
+                 opts: BatchOptions = BatchOptions()) -> list[dict]:
+    """Score one chunk in a worker: the score dicts, plus redacted text and triage if asked."""
+    scores = _WORKER_MODEL.score_many(texts)
+    if not (opts.redact or opts.triage):
+        return [s.to_dict() for s in scores]
+    from .pii import redact
+    from .policy import triage
+    from .schema import PII_PLACEHOLDERS
+
+    out = []
+    for k, (text, s) in enumerate(zip(texts, scores)):
+        d = s.to_dict()
+        if opts.redact:
+            d["redacted_text"] = redact(text)
+            # the scores must not carry what the text no longer does
+            d["pii"] = [dict(f, text=PII_PLACEHOLDERS[f["kind"]]) for f in d["pii"]]
+            d["reasons"] = [
+                dict(r, text=next((PII_PLACEHOLDERS[f.kind] for f in s.pii
+                                   if f.start < r["end"] and r["start"] < f.end), r["text"]))
+                for r in d["reasons"]
+            ]
+        if opts.triage:
+            ctx = contexts[k] if contexts else None
+            d["triage"] = triage(s, opts.policy, ctx, lang=opts.lang).to_dict()
+        out.append(d)
+    return out
+
+
+def _batch_options(args) -> BatchOptions:
+    policy = None
+    if args.policy:
+        if not args.triage:
+            raise CLIError("--policy is used by --triage; add --triage", EXIT_USAGE)
+        from .policy import Policy, PolicyError
+
+        try:
+            policy = Policy.from_toml(args.policy)
+        except PolicyError as exc:
+            raise CLIError(str(exc), EXIT_USAGE) from None
+    if args.context and not args.triage:
+        raise CLIError("--context is used by --triage; add --triage", EXIT_USAGE)
+    if args.keep_original and not args.redact:
+        raise CLIError("--keep-original only makes sense with --redact", EXIT_USAGE)
+    return BatchOptions(pii=args.pii, redact=args.redact, triage=args.triage, policy=policy, lang=args.lang)
 
 
 def cmd_batch(args) -> int:
@@ -310,13 +491,16 @@ def cmd_batch(args) -> int:
     out_fmt = _guess_format(args.output, args.output_format) if args.output != "-" else (args.output_format or in_fmt)
     if args.jobs < 1:
         raise CLIError("--jobs must be at least 1", EXIT_USAGE)
+    opts = _batch_options(args)
     fh, size = _open_in(args.input)
     counting = _Counting(fh)
-    reader = (_read_csv_chunks if in_fmt == "csv" else _read_jsonl_chunks)(counting, args.text_column, args.input)
+    read = _read_csv_chunks if in_fmt == "csv" else _read_jsonl_chunks
+    reader = read(counting, args.text_column, args.input, with_context=args.context)
+    prefix = args.prefix
+    original_col = f"{prefix}original_text"
     try:
         header = next(reader)
-        prefix = args.prefix
-        new_cols = [f"{prefix}{c}" for c in OUTPUT_COLUMNS] + [f"{prefix}flags"]
+        new_cols = _new_columns(prefix, opts) + ([original_col] if args.keep_original else [])
         if header is not None:
             clash = [c for c in new_cols if c in header]
             if clash:
@@ -333,34 +517,43 @@ def cmd_batch(args) -> int:
         out = open(tmp_path, "w", encoding="utf-8", newline="")
     progress = Progress(size, None if not args.quiet else False)
     pool = None
+    text_col = args.text_column
     try:
         writer = None
-        chunks = ((chunk, [t for _, t in chunk]) for chunk in reader)
+        chunks = ((chunk, [t for _, t, _ in chunk], [c for _, _, c in chunk] if args.context else None)
+                  for chunk in reader)
         if args.jobs > 1:
             import multiprocessing as mp
 
             pool = mp.get_context("spawn").Pool(args.jobs, initializer=_init_worker,
                                                 initargs=(args.model, args.trust))
-            pairs = _ordered_parallel(pool, chunks, args.jobs)
+            pairs = _ordered_parallel(pool, chunks, args.jobs, opts)
         else:
             _WORKER_MODEL = _model(args)
-            pairs = ((chunk, _score_texts(texts)) for chunk, texts in chunks)
+            pairs = ((chunk, _score_texts(texts, ctxs, opts)) for chunk, texts, ctxs in chunks)
         if out_fmt == "csv":
             writer = csv.writer(out)
             if header is not None:
                 writer.writerow(header + new_cols)
         for chunk, scores in pairs:
-            for (row, _), sc in zip(chunk, scores):
+            for (row, text, _), sc in zip(chunk, scores):
+                redacted = sc.pop("redacted_text", None)
+                extra = [text] if args.keep_original else []
                 if out_fmt == "csv":
                     if header is None:  # jsonl in, csv out: columns of the first object
                         header = list(row.keys())
                         writer.writerow(header + new_cols)
-                    values = row if isinstance(row, list) else [row.get(k, "") for k in header]
-                    writer.writerow(list(values) + list(_flat(sc, prefix).values()))
+                    values = list(row) if isinstance(row, list) else [row.get(k, "") for k in header]
+                    if redacted is not None and redacted != text:
+                        values[header.index(text_col)] = redacted
+                    writer.writerow(values + list(_flat(sc, prefix, opts).values()) + extra)
                 else:
-                    obj = row if isinstance(row, dict) else dict(zip(header, row))
-                    obj = dict(obj)
+                    obj = dict(row) if isinstance(row, dict) else dict(zip(header, row))
+                    if redacted is not None and redacted != text:
+                        obj[text_col] = redacted
                     obj[f"{prefix}shitstorm" if prefix else "shitstorm"] = sc
+                    if args.keep_original:
+                        obj[original_col] = text
                     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
             progress.update(len(chunk), counting.chars)
         out.flush()
@@ -382,13 +575,13 @@ def cmd_batch(args) -> int:
     return 0
 
 
-def _ordered_parallel(pool, chunks, jobs: int):
+def _ordered_parallel(pool, chunks, jobs: int, opts: BatchOptions):
     """Score chunks on the pool, at most ``2 × jobs`` in flight, yielding in input order."""
     from collections import deque
 
     pending: deque = deque()
-    for chunk, texts in chunks:
-        pending.append((chunk, pool.apply_async(_score_texts, (texts,))))
+    for chunk, texts, ctxs in chunks:
+        pending.append((chunk, pool.apply_async(_score_texts, (texts, ctxs, opts))))
         if len(pending) >= 2 * jobs:
             c, res = pending.popleft()
             yield c, res.get()
@@ -432,6 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("score", parents=[common], help="score text, JSON lines out")
     s.add_argument("text", nargs="+", help='the post, or "-" for one post per line on stdin')
     s.add_argument("--with-text", action="store_true", help="include the post text in the output")
+    s.add_argument("--triage", action="store_true", help="add the triage decision (priority, route, tags, advice)")
+    s.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
+    s.add_argument("--lang", choices=["de", "en"], default="de", help="language of the advice")
     s.set_defaults(func=cmd_score)
 
     b = sub.add_parser("batch", parents=[common], help="score a CSV or JSON-lines file")
@@ -443,11 +639,29 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--prefix", default="", help="prefix for the appended columns")
     b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--pii", action="store_true", help="add a column with the kinds of personal data found")
+    b.add_argument("--redact", action="store_true",
+                   help="write the text column with personal data replaced by [TELEFON], [IBAN], …")
+    b.add_argument("--keep-original", action="store_true",
+                   help="with --redact: also write the original text (column original_text)")
+    b.add_argument("--triage", action="store_true",
+                   help="add priority, respond_within, route and tags columns")
+    b.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
+    b.add_argument("--context", action="store_true",
+                   help="with --triage: read " + ", ".join(CONTEXT_FIELDS) + " from the input's columns")
+    b.add_argument("--lang", choices=["de", "en"], default="de", help="language of triage advice (JSONL)")
     b.set_defaults(func=cmd_batch)
 
     e = sub.add_parser("explain", parents=[common], help="scores with reasons, for people")
     e.add_argument("text", nargs="+", help='the post, or "-" for stdin')
+    e.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
+    e.add_argument("--lang", choices=["de", "en"], default="de", help="language of the advice")
     e.set_defaults(func=cmd_explain)
+
+    r = sub.add_parser("redact", help="replace personal data by placeholders ([TELEFON], [IBAN], …)")
+    r.add_argument("text", nargs="+", help='the text, or "-" to redact stdin line by line')
+    r.add_argument("--kinds", help="comma-separated kinds to redact (default: all)")
+    r.set_defaults(func=cmd_redact)
 
     i = sub.add_parser("info", parents=[common], help="model version, metrics, data credits")
     i.add_argument("--json", action="store_true")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .analysis import Analysis, analyze
+from .pii import find_pii
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
 from .schema import LEVELS, Score
 
@@ -26,7 +27,7 @@ def bundled_model_dir() -> Path:
 
 
 def _empty_score(a: Analysis, version: str) -> Score:
-    return Score(0.0, LEVELS[0], 0.0, (), version, a.flags)
+    return Score(0.0, LEVELS[0], 0.0, (), version, a.flags, ())
 
 
 class Model:
@@ -73,7 +74,7 @@ class Model:
             for k, i in enumerate(live):
                 a = analyses[i]
                 out[i] = Score(float(esc[k]), LEVELS[int(levels[k])], float(pp[k]), a.reasons,
-                               self.version, a.flags)
+                               self.version, a.flags, find_pii(a.text))
         for i, a in enumerate(analyses):
             if out[i] is None:
                 out[i] = _empty_score(a, self.version)

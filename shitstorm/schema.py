@@ -124,6 +124,41 @@ class Reason:
                 "negated": self.negated}
 
 
+PII_KINDS: tuple[str, ...] = (
+    "phone", "email", "iban", "payment_card", "customer_number", "contract_number",
+    "order_number", "ticket_number", "address", "date_of_birth",
+)
+"""Kinds of personal data ``find_pii`` reports (``Score.pii``); see README "Personal data"."""
+
+PII_PLACEHOLDERS: dict[str, str] = {
+    "phone": "[TELEFON]",
+    "email": "[E-MAIL]",
+    "iban": "[IBAN]",
+    "payment_card": "[KARTENNUMMER]",
+    "customer_number": "[KUNDENNUMMER]",
+    "contract_number": "[VERTRAGSNUMMER]",
+    "order_number": "[BESTELLNUMMER]",
+    "ticket_number": "[VORGANGSNUMMER]",
+    "address": "[ADRESSE]",
+    "date_of_birth": "[GEBURTSDATUM]",
+}
+"""What ``redact`` puts in place of each kind (German: the text it lands in is German)."""
+
+
+@dataclass(frozen=True)
+class PiiFinding:
+    """Personal data found in a post. ``start``/``end`` index the text it was found in (for
+    ``Score.pii``: the post as scored, like ``Reason``)."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "text": self.text, "start": self.start, "end": self.end}
+
+
 FLAGS: tuple[str, ...] = ("empty", "truncated", "binary", "html", "not_german")
 """What ``Score.flags`` may hold; see README "Bad input"."""
 
@@ -138,9 +173,10 @@ class Score:
     reasons: tuple[Reason, ...] = ()
     model_version: str = ""
     flags: tuple[str, ...] = field(default=())
+    pii: tuple[PiiFinding, ...] = field(default=())
 
     def to_dict(self) -> dict:
-        """JSON-safe dict: what the CLI emits (``OUTPUT_COLUMNS`` plus ``flags``)."""
+        """JSON-safe dict: what the CLI emits (``OUTPUT_COLUMNS`` plus ``flags`` and ``pii``)."""
         return {
             "escalation": round(float(self.escalation), 4),
             "level": self.level,
@@ -148,4 +184,5 @@ class Score:
             "reasons": [r.to_dict() for r in self.reasons],
             "model_version": self.model_version,
             "flags": list(self.flags),
+            "pii": [f.to_dict() for f in self.pii],
         }

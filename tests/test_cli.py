@@ -136,3 +136,98 @@ def test_batch_scores_a_huge_cell_instead_of_failing(tiny_model_dir, tmp_path):
         rows = list(csv.DictReader(fh))
     assert [r["id"] for r in rows] == ["1", "2"]
     assert rows[0]["flags"] == "truncated" and len(rows[0]["text"]) == 5_500_000
+
+
+# --- personal data and triage in the CLI (issue #5) -------------------------------------------
+PII_ROWS = [("1", "Ruft mich an: 0171 2345678, Kd-Nr. 4711-0815", "facebook", "120000", "2"),
+            ("2", "Danke für die schnelle Hilfe!", "x", "", ""),
+            ("3", "Wenn ich bis morgen nichts höre, geht das an die BILD! IBAN DE89 3704 0044 0532 0130 00",
+             "facebook", "15", "0")]
+
+
+def _pii_csv(tmp_path):
+    return write_csv(tmp_path / "in.csv", PII_ROWS, header=("id", "text", "channel", "followers",
+                                                             "earlier_contacts"))
+
+
+def test_batch_redact_never_writes_the_original(tiny_model_dir, tmp_path):
+    out = tmp_path / "out.csv"
+    run("batch", str(_pii_csv(tmp_path)), "-o", str(out), "--redact", "--pii", model=tiny_model_dir)
+    data = out.read_text(encoding="utf-8")
+    assert "2345678" not in data and "4711-0815" not in data and "DE89" not in data
+    rows = list(csv.DictReader(data.splitlines()))
+    assert rows[0]["text"] == "Ruft mich an: [TELEFON], Kd-Nr. [KUNDENNUMMER]"
+    assert rows[0]["pii"] == "phone;customer_number" and rows[1]["pii"] == ""
+    assert rows[1]["text"] == "Danke für die schnelle Hilfe!"
+    assert "original_text" not in rows[0]
+
+
+def test_batch_redact_keeps_the_original_only_when_asked(tiny_model_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    run("batch", str(_pii_csv(tmp_path)), "-o", str(out), "--redact", "--keep-original",
+        model=tiny_model_dir)
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["text"].startswith("Ruft mich an: [TELEFON]")
+    assert rows[0]["original_text"] == PII_ROWS[0][1]
+    # the scores do not carry the data either: findings keep kind and offsets only
+    assert rows[0]["shitstorm"]["pii"][0] == {"kind": "phone", "text": "[TELEFON]", "start": 14, "end": 26}
+
+
+def test_batch_triage_columns_and_context(tiny_model_dir, tmp_path):
+    out = tmp_path / "out.csv"
+    run("batch", str(_pii_csv(tmp_path)), "-o", str(out), "--triage", "--context", model=tiny_model_dir)
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert list(rows[0])[-4:] == ["priority", "respond_within", "route", "tags"]
+    # row 1: personal data (P2 floor), then reach and a third contact: two steps up
+    assert rows[0]["priority"] == "P1" and "shitstorm_context__reach" in rows[0]["tags"].split()
+    assert "shitstorm_pii__phone" in rows[0]["tags"].split()
+    assert rows[2]["priority"] == "P1" and rows[2]["respond_within"] == "30"
+
+
+def test_batch_triage_with_policy_and_parallel_equals_serial(tiny_model_dir, tmp_path):
+    policy = tmp_path / "team.toml"
+    policy.write_text('[respond_within]\nP1 = 10\n', encoding="utf-8")
+    src = _pii_csv(tmp_path)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    run("batch", str(src), "-o", str(a), "--triage", "--policy", str(policy), model=tiny_model_dir)
+    run("batch", str(src), "-o", str(b), "--triage", "--policy", str(policy), "--jobs", "2",
+        model=tiny_model_dir)
+    assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(a.read_text(encoding="utf-8").splitlines()))
+    assert rows[2]["respond_within"] == "10"
+
+
+def test_batch_broken_policy_is_a_usage_error(tiny_model_dir, tmp_path):
+    policy = tmp_path / "team.toml"
+    policy.write_text('[cues]\nlawyer = "P1"\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    p = run("batch", str(_pii_csv(tmp_path)), "-o", str(out), "--triage", "--policy", str(policy),
+            model=tiny_model_dir, check=False)
+    assert p.returncode == 2 and "cues.lawyer" in p.stderr and str(policy) in p.stderr
+    assert not out.exists()
+
+
+def test_batch_bad_context_value_names_the_row(tiny_model_dir, tmp_path):
+    src = write_csv(tmp_path / "in.csv", [("1", "Hallo", "viele")], header=("id", "text", "followers"))
+    p = run("batch", str(src), "--triage", "--context", model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and "in.csv:2" in p.stderr and "followers" in p.stderr
+
+
+def test_explain_shows_personal_data_triage_and_advice(tiny_model_dir):
+    out = run("explain", "Mein Anwalt meldet sich, Tel 0171 2345678", model=tiny_model_dir).stdout
+    assert "<0171 2345678>" in out and "personal data:" in out
+    assert "priority:" in out and "[pii_hide_never_repeat]" in out
+    en = run("explain", "--lang", "en", "Tel 0171 2345678", model=tiny_model_dir).stdout
+    assert "Hide or remove the personal data" in en
+
+
+def test_score_triage_flag(tiny_model_dir):
+    d = json.loads(run("score", "--triage", "Meine IBAN DE89 3704 0044 0532 0130 00", model=tiny_model_dir).stdout)
+    assert d["pii"][0]["kind"] == "iban" and d["triage"]["priority"] in ("P1", "P2")
+
+
+def test_redact_filter():
+    p = run("redact", "-", stdin="Tel 0171 2345678\nnichts\nIBAN DE89 3704 0044 0532 0130 00")
+    assert p.stdout == "Tel [TELEFON]\nnichts\nIBAN [IBAN]"
+    bad = run("redact", "--kinds", "telefon", "x", check=False)
+    assert bad.returncode == 2 and "telefon" in bad.stderr

@@ -20,7 +20,7 @@ def test_score_is_frozen_and_json_safe(tiny_model):
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.level = "none"
     d = json.loads(json.dumps(s.to_dict()))
-    assert set(d) == {"escalation", "level", "publicity_pressure", "reasons", "model_version", "flags"}
+    assert set(d) == {"escalation", "level", "publicity_pressure", "reasons", "model_version", "flags", "pii"}
     assert 0 <= d["escalation"] <= 1 and d["level"] in ("none", "low", "elevated", "critical")
     assert d["reasons"][0]["cue"] == "ultimatum"
 

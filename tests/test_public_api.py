@@ -3,8 +3,9 @@ import shitstorm
 
 def test_exported_members_are_pinned():
     assert sorted(shitstorm.__all__) == sorted([
-        "Analysis", "Model", "ModelIntegrityError", "Reason", "Score", "__version__", "analyze",
-        "load", "score", "score_many",
+        "Advice", "Analysis", "Context", "Model", "ModelIntegrityError", "PiiFinding", "Policy",
+        "PolicyError", "Reason", "Score", "Triage", "__version__", "analyze", "find_pii", "load",
+        "redact", "score", "score_many", "triage",
     ])
     for name in shitstorm.__all__:
         assert hasattr(shitstorm, name)
