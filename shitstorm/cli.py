@@ -590,6 +590,25 @@ def _ordered_parallel(pool, chunks, jobs: int, opts: BatchOptions):
         yield c, res.get()
 
 
+# --- serve ------------------------------------------------------------------------------------
+def cmd_serve(args) -> int:
+    try:
+        from .server.config import ConfigError
+        from .server.run import serve
+    except ImportError as exc:
+        raise CLIError(f"the HTTP service needs its extra: pip install 'shitstorm[server]' ({exc.name} is missing)",
+                       EXIT_USAGE) from None
+    from .policy import PolicyError
+
+    try:
+        serve(host=args.host, port=args.port, workers=args.workers, token_file=args.token_file,
+              insecure_no_auth=args.insecure_no_auth, model_dir=args.model, policy=args.policy,
+              log_level=args.log_level)
+    except (ConfigError, PolicyError) as exc:
+        raise CLIError(str(exc), EXIT_USAGE) from None
+    return 0
+
+
 # --- train ------------------------------------------------------------------------------------
 def cmd_train(args) -> int:
     from .dataset import read_labelled_csv
@@ -666,6 +685,18 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", parents=[common], help="model version, metrics, data credits")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=cmd_info)
+
+    v = sub.add_parser("serve", help="HTTP service (pip install 'shitstorm[server]')")
+    v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    v.add_argument("--token-file", help="file holding the bearer token (or set SHITSTORM_API_TOKEN)")
+    v.add_argument("--insecure-no-auth", action="store_true",
+                   help="allow a non-loopback address without a token")
+    v.add_argument("--model", metavar="DIR", help="model directory (default: the bundled model)")
+    v.add_argument("--policy", metavar="FILE", help="triage policy TOML")
+    v.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    v.set_defaults(func=cmd_serve)
 
     t = sub.add_parser("train", help="train a model from labelled CSVs")
     t.add_argument("files", nargs="+", type=Path, help="CSV files with text, level, publicity_pressure")

@@ -1,0 +1,100 @@
+"""Server settings: from ``shitstorm serve`` flags and the environment, validated once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from ..policy import Policy
+
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+"""16 MB: a full batch of 1,000 posts of 10,000 characters (UTF-8, JSON-escaped) fits; anything
+larger is refused with 413 before it is read."""
+
+ENV = {
+    "token": "SHITSTORM_API_TOKEN",
+    "token_file": "SHITSTORM_API_TOKEN_FILE",
+    "model_dir": "SHITSTORM_MODEL_DIR",
+    "policy": "SHITSTORM_POLICY",
+    "max_body_bytes": "SHITSTORM_MAX_BODY_BYTES",
+    "fb_verify_token": "SHITSTORM_FB_VERIFY_TOKEN",
+    "fb_app_secret": "SHITSTORM_FB_APP_SECRET",
+    "fb_sink": "SHITSTORM_FB_SINK",
+    "fb_sink_min_priority": "SHITSTORM_FB_SINK_MIN_PRIORITY",
+    "fb_sink_text": "SHITSTORM_FB_SINK_TEXT",
+    "zendesk_fields": "SHITSTORM_ZENDESK_FIELDS",
+}
+"""Environment variables read by ``ServerConfig.from_env`` (also how ``--workers`` processes
+get their settings)."""
+
+
+class ConfigError(ValueError):
+    """A server setting is invalid; the message names it."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    token: str | None = None
+    model_dir: str | None = None
+    policy: Policy | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    fb_verify_token: str | None = None
+    fb_app_secret: str | None = None
+    fb_sink: str | None = None
+    fb_sink_min_priority: str = "P4"
+    fb_sink_text: str = "none"
+    zendesk_fields: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "ServerConfig":
+        env = os.environ if env is None else env
+        get = lambda key: env.get(ENV[key]) or None  # noqa: E731
+        token = get("token")
+        if get("token_file"):
+            token = read_token_file(get("token_file"))
+        policy = None
+        if get("policy"):
+            policy = Policy.from_toml(get("policy"))
+        try:
+            max_body = int(get("max_body_bytes") or DEFAULT_MAX_BODY_BYTES)
+        except ValueError:
+            raise ConfigError(f"{ENV['max_body_bytes']} must be a whole number of bytes") from None
+        if max_body < 1024:
+            raise ConfigError(f"{ENV['max_body_bytes']} must be at least 1024")
+        min_priority = get("fb_sink_min_priority") or "P4"
+        if min_priority not in ("P1", "P2", "P3", "P4"):
+            raise ConfigError(f"{ENV['fb_sink_min_priority']} must be one of P1, P2, P3, P4")
+        sink_text = get("fb_sink_text") or "none"
+        if sink_text not in ("none", "redacted"):
+            raise ConfigError(f"{ENV['fb_sink_text']} must be none or redacted")
+        return cls(fb_sink_text=sink_text, token=token, model_dir=get("model_dir"), policy=policy, max_body_bytes=max_body,
+                   fb_verify_token=get("fb_verify_token"), fb_app_secret=get("fb_app_secret"),
+                   fb_sink=get("fb_sink"), fb_sink_min_priority=min_priority,
+                   zendesk_fields=parse_zendesk_fields(get("zendesk_fields") or ""))
+
+
+def read_token_file(path: str) -> str:
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"token file {path}: {exc.strerror or exc}") from None
+    if len(token) < 16:
+        raise ConfigError(f"token file {path}: the token must be at least 16 characters")
+    return token
+
+
+ZENDESK_FIELD_NAMES = ("escalation", "level", "publicity_pressure", "priority", "route")
+
+
+def parse_zendesk_fields(spec: str) -> dict[str, int]:
+    """``"level=360001,priority=360002"`` → custom-field ids of the values ``shitstorm`` sets."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, value = part.partition("=")
+        if name not in ZENDESK_FIELD_NAMES or not value.isdigit():
+            raise ConfigError(f"{ENV['zendesk_fields']}: {part!r} is not NAME=FIELD_ID with NAME one of "
+                              f"{', '.join(ZENDESK_FIELD_NAMES)}")
+        out[name] = int(value)
+    return out

@@ -1,0 +1,75 @@
+"""``shitstorm serve``: start uvicorn with safe defaults.
+
+Binds 127.0.0.1 unless told otherwise, and refuses any other address without a token unless
+``--insecure-no-auth`` says so explicitly. Settings reach the worker processes through the
+environment (``config.ENV``); the token is never printed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+
+from .config import ENV, ConfigError, ServerConfig, read_token_file
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "shitstorm.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+"""uvicorn's own access log is off (it prints query strings, where Facebook's verify token
+travels); ``shitstorm.server.access`` logs method, path, status and time instead. No bodies."""
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def app_from_env():
+    """The factory uvicorn calls in every worker process."""
+    from .app import create_app
+
+    return create_app(ServerConfig.from_env())
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, token_file: str | None = None,
+          insecure_no_auth: bool = False, model_dir: str | None = None, policy: str | None = None,
+          log_level: str = "info") -> None:
+    import uvicorn
+
+    if token_file:
+        read_token_file(token_file)  # fail now, with a clear message, not in every worker
+        os.environ[ENV["token_file"]] = token_file
+    if model_dir:
+        os.environ[ENV["model_dir"]] = model_dir
+    if policy:
+        os.environ[ENV["policy"]] = policy
+    config = ServerConfig.from_env()  # validates policy, limits and adapter settings once
+    if config.token is None and not is_loopback(host) and not insecure_no_auth:
+        raise ConfigError(
+            f"refusing to listen on {host} without a token: set {ENV['token']} or --token-file, "
+            "or pass --insecure-no-auth if the network in front of it does the authentication")
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    logging.getLogger("shitstorm.server").info(
+        "shitstorm serve on http://%s:%d, %d worker(s), auth %s", host, port, workers,
+        "on" if config.token else "off")
+    uvicorn.run("shitstorm.server.run:app_from_env", factory=True, host=host, port=port,
+                workers=workers, access_log=False, log_config=LOG_CONFIG, log_level=log_level,
+                timeout_graceful_shutdown=10, server_header=False)

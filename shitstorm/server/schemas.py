@@ -1,0 +1,120 @@
+"""Request and response bodies of the HTTP API (pydantic models: they are the OpenAPI schema).
+
+The response bodies are the dicts the library emits (``Score.to_dict()``, ``Triage.to_dict()``),
+described field by field so that clients can be generated from ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from ..schema import CHANNELS, CUE_FAMILIES, FLAGS, LEVELS, PII_KINDS
+from ..policy import PRIORITIES, ROUTES
+
+MAX_TEXT_CHARS = 100_000
+"""Longest post text accepted (422 above it). The model reads the first 10,000 characters; the
+rest of a 100,000-character text is still scanned for personal data."""
+MAX_BATCH_POSTS = 1_000
+"""Posts per ``/v1/score/batch`` request (422 above it): a batch answers in well under a second."""
+
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+
+
+class ContextIn(BaseModel):
+    """What the helpdesk knows about the post besides its text (all optional); see ``triage``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Optional[Channel] = None
+    followers: Optional[int] = Field(None, ge=0, strict=True)
+    likes: Optional[int] = Field(None, ge=0, strict=True)
+    shares: Optional[int] = Field(None, ge=0, strict=True)
+    replies: Optional[int] = Field(None, ge=0, strict=True)
+    minutes_since_post: Optional[float] = Field(None, ge=0, allow_inf_nan=False)
+    earlier_contacts: Optional[int] = Field(None, ge=0, strict=True)
+
+
+class ScoreRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": "Wenn ich bis morgen nichts höre, geht das an die BILD!",
+         "context": {"channel": "facebook", "followers": 12000}}]})
+
+    text: StrictStr = Field(..., max_length=MAX_TEXT_CHARS, description="the post, as posted")
+    context: Optional[ContextIn] = None
+
+
+class BatchPost(ScoreRequest):
+    id: StrictStr = Field(..., max_length=200, description="your id of the post, echoed back")
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    posts: list[BatchPost] = Field(..., max_length=MAX_BATCH_POSTS)
+
+
+class ReasonOut(BaseModel):
+    cue: Literal[CUE_FAMILIES]  # type: ignore[valid-type]
+    text: str
+    start: int
+    end: int
+    negated: bool
+
+
+class PiiOut(BaseModel):
+    kind: Literal[PII_KINDS]  # type: ignore[valid-type]
+    text: str
+    start: int
+    end: int
+
+
+class ScoreOut(BaseModel):
+    escalation: float = Field(..., ge=0, le=1, description="calibrated P(level ≥ elevated)")
+    level: Literal[LEVELS]  # type: ignore[valid-type]
+    publicity_pressure: float = Field(..., ge=0, le=1, description="calibrated P(public used as leverage)")
+    reasons: list[ReasonOut]
+    model_version: str
+    flags: list[Literal[FLAGS]]  # type: ignore[valid-type]
+    pii: list[PiiOut]
+
+
+class AdviceOut(BaseModel):
+    id: str
+    text: str
+
+
+class TriageOut(BaseModel):
+    priority: Literal[PRIORITIES]  # type: ignore[valid-type]
+    respond_within: int = Field(..., description="minutes to the first public answer")
+    route: Literal[ROUTES]  # type: ignore[valid-type]
+    tags: list[str]
+    advice: list[AdviceOut]
+    rules: list[str]
+
+
+class ScoreResponse(BaseModel):
+    score: ScoreOut
+    triage: TriageOut
+    pii: list[PiiOut]
+
+
+class BatchResult(ScoreResponse):
+    id: str
+
+
+class BatchResponse(BaseModel):
+    results: list[BatchResult]
+
+
+class ModelInfo(BaseModel):
+    model_version: str
+    library_version: str
+    metrics: dict
+    data: dict
+    credits: list[str]
+
+
+class Health(BaseModel):
+    status: Literal["ok", "loading"]
