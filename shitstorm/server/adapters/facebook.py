@@ -140,6 +140,8 @@ def _record(item: dict, score, tri, with_text: str) -> dict:
                                   "created_time")}
     d = score.to_dict()
     d["pii"] = [{"kind": f["kind"], "start": f["start"], "end": f["end"]} for f in d["pii"]]
+    if with_text != "redacted":  # the matched words are pieces of the post: left out too
+        d["reasons"] = [{k: v for k, v in r.items() if k != "text"} for r in d["reasons"]]
     record = {"source": "facebook", **ident, "score": d, "triage": tri.to_dict()}
     if with_text == "redacted":
         record["message_redacted"] = redact(item["message"])
