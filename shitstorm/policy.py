@@ -201,6 +201,9 @@ class Policy:
     legal_pr_levels: frozenset[str] = field(default_factory=lambda: _default().legal_pr_levels)
     second_level_cues: frozenset[str] = field(default_factory=lambda: _default().second_level_cues)
     second_level_levels: frozenset[str] = field(default_factory=lambda: _default().second_level_levels)
+    cue_min_level: str = field(default_factory=lambda: _default().cue_min_level)
+    legal_pr_cue_min_level: str = field(default_factory=lambda: _default().legal_pr_cue_min_level)
+    second_level_cue_min_level: str = field(default_factory=lambda: _default().second_level_cue_min_level)
     source: str = "default"
 
     @classmethod
@@ -235,14 +238,17 @@ class Policy:
             "levels": dict(self.levels),
             "publicity_pressure": {"threshold": self.pressure_threshold, "priority": self.pressure_priority},
             "cues": dict(self.cues),
+            "cue_rules": {"min_level": self.cue_min_level},
             "pii": {"priority": self.pii_priority},
             "context": {"followers": self.reach_followers, "engagement": self.reach_engagement,
                         "engagement_per_minute": self.engagement_per_minute,
                         "growth_min_engagement": self.growth_min_engagement,
                         "earlier_contacts": self.earlier_contacts},
-            "routes": {"legal_pr": {"cues": sorted(self.legal_pr_cues), "levels": sorted(self.legal_pr_levels)},
+            "routes": {"legal_pr": {"cues": sorted(self.legal_pr_cues), "levels": sorted(self.legal_pr_levels),
+                                    "cue_min_level": self.legal_pr_cue_min_level},
                        "second_level": {"cues": sorted(self.second_level_cues),
-                                        "levels": sorted(self.second_level_levels)}},
+                                        "levels": sorted(self.second_level_levels),
+                                        "cue_min_level": self.second_level_cue_min_level}},
         }
 
 
@@ -251,10 +257,12 @@ _SCHEMA: dict[str, Any] = {
     "levels": {lv: "priority" for lv in LEVELS},
     "publicity_pressure": {"threshold": "probability", "priority": "priority"},
     "cues": {c: "priority" for c in CUE_FAMILIES},
+    "cue_rules": {"min_level": "level"},
     "pii": {"priority": "priority"},
     "context": {"followers": "count", "engagement": "count", "engagement_per_minute": "rate",
                 "growth_min_engagement": "count", "earlier_contacts": "count"},
-    "routes": {r: {"cues": "cue_list", "levels": "level_list"} for r in ("legal_pr", "second_level")},
+    "routes": {r: {"cues": "cue_list", "levels": "level_list", "cue_min_level": "level"}
+               for r in ("legal_pr", "second_level")},
 }
 
 
@@ -262,6 +270,10 @@ def _check_value(kind: str, key: str, value: Any, source: str) -> Any:
     def bad(expected: str):
         return PolicyError(f"{source}: {key} = {value!r}: expected {expected}")
 
+    if kind == "level":
+        if value not in LEVELS:
+            raise bad(f"one of {', '.join(LEVELS)}")
+        return value
     if kind == "priority":
         if value not in PRIORITIES:
             raise bad(f"one of {', '.join(PRIORITIES)}")
@@ -339,6 +351,9 @@ def _parse_policy(data: Mapping[str, Any], source: str, base: Policy) -> Policy:
         legal_pr_levels=legal.get("levels", base.legal_pr_levels),
         second_level_cues=second.get("cues", base.second_level_cues),
         second_level_levels=second.get("levels", base.second_level_levels),
+        cue_min_level=d.get("cue_rules", {}).get("min_level", base.cue_min_level),
+        legal_pr_cue_min_level=legal.get("cue_min_level", base.legal_pr_cue_min_level),
+        second_level_cue_min_level=second.get("cue_min_level", base.second_level_cue_min_level),
         source=source,
     )
 
@@ -352,7 +367,8 @@ _EMPTY_BASE = Policy(
     pressure_priority="P1", cues=MappingProxyType({}), pii_priority="P4", reach_followers=0,
     reach_engagement=0, engagement_per_minute=1.0, growth_min_engagement=0, earlier_contacts=0,
     legal_pr_cues=frozenset(), legal_pr_levels=frozenset(), second_level_cues=frozenset(),
-    second_level_levels=frozenset(), source="",
+    second_level_levels=frozenset(), cue_min_level="none", legal_pr_cue_min_level="none",
+    second_level_cue_min_level="none", source="",
 )
 
 
@@ -397,6 +413,10 @@ def _at_least(current: str, floor: str) -> str:
     return min(current, floor, key=PRIORITIES.index)
 
 
+def _at_or_above(level: str, minimum: str) -> bool:
+    return LEVEL_INDEX[level] >= LEVEL_INDEX[minimum]
+
+
 def found_cues(score: Score) -> tuple[str, ...]:
     """Cue families found and not negated, in ``CUE_FAMILIES`` order."""
     present = {r.cue for r in score.reasons if not r.negated}
@@ -427,7 +447,7 @@ def decide_priority(score: Score, policy: Policy, cues: tuple[str, ...],
     if score.publicity_pressure >= policy.pressure_threshold:
         priority = _at_least(priority, policy.pressure_priority)
         rules.append("publicity_pressure")
-    for cue in cues:
+    for cue in (cues if _at_or_above(score.level, policy.cue_min_level) else ()):
         if cue in policy.cues:
             priority = _at_least(priority, policy.cues[cue])
             rules.append(f"cue:{cue}")
@@ -441,9 +461,12 @@ def decide_priority(score: Score, policy: Policy, cues: tuple[str, ...],
 
 
 def decide_route(score: Score, policy: Policy, cues: tuple[str, ...]) -> str:
-    if score.level in policy.legal_pr_levels or policy.legal_pr_cues.intersection(cues):
+    if score.level in policy.legal_pr_levels or (
+            _at_or_above(score.level, policy.legal_pr_cue_min_level) and policy.legal_pr_cues.intersection(cues)):
         return "legal_pr"
-    if score.level in policy.second_level_levels or policy.second_level_cues.intersection(cues):
+    if score.level in policy.second_level_levels or (
+            _at_or_above(score.level, policy.second_level_cue_min_level)
+            and policy.second_level_cues.intersection(cues)):
         return "second_level"
     return "community"
 

@@ -40,6 +40,17 @@ def test_pressure_below_threshold_does_not_count():
     assert triage(make_score("low", pressure=0.3)).priority == "P3"
 
 
+def test_cues_the_model_judged_harmless_raise_nothing():
+    # "Hab in der Zeitung gelesen, dass ihr neue Tarife habt": a press cue at level none
+    t = triage(make_score("none", cues=["publicity_media"]))
+    assert (t.priority, t.route) == ("P4", "community")
+    assert "shitstorm_cue__publicity_media" in t.tags  # still shown: the tag describes the text
+    assert triage(make_score("none", cues=["safety_harm"])).priority == "P4"
+    # a calm question about a lawyer (low) stays with the community team, an angry one does not
+    assert triage(make_score("low", cues=["legal_threat"])).route == "community"
+    assert triage(make_score("elevated", cues=["legal_threat"])).route == "legal_pr"
+
+
 def test_cue_floor_and_negated_cues():
     assert triage(make_score("low", cues=["safety_harm"])).priority == "P1"
     # "ich will nicht gleich mit dem Anwalt drohen": a negated cue raises nothing
@@ -227,6 +238,7 @@ churn_threat = "P2"
 followers = 500
 [routes.legal_pr]
 cues = ["churn_threat"]
+cue_min_level = "low"
 """))
     t = triage(make_score("low", cues=["churn_threat"]), policy=p, context={"followers": 600})
     assert t.priority == "P1" and t.route == "legal_pr"
@@ -246,6 +258,7 @@ cues = ["churn_threat"]
     ('[routes.legal_pr]\ncues = ["lawyer"]\n', r"routes.legal_pr.cues: unknown cue family 'lawyer'"),
     ('[routes.legal_pr]\nlevels = "critical"\n', r"routes.legal_pr.levels = 'critical': expected a list"),
     ('[routes.pr]\ncues = []\n', r"unknown key 'routes.pr'"),
+    ('[cue_rules]\nmin_level = "high"\n', r"cue_rules.min_level = 'high': expected one of none, low"),
     ('cues = "P1"\n', r"cues must be a table"),
     ('[levels\ncritical = "P1"\n', r"not valid TOML"),
 ])
