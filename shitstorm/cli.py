@@ -609,6 +609,33 @@ def cmd_serve(args) -> int:
     return 0
 
 
+# --- zendesk-sync / freshdesk-sync / zammad-sync ------------------------------------------------
+def cmd_helpdesk_sync(args) -> int:
+    """Score tickets and write tags and fields back (``helpdesk_sync``); one JSON line per ticket."""
+    from .helpdesk_sync import HelpdeskClient, SyncConfigError, parse_ticket_ids, settings_from_env, sync_tickets
+
+    raw = sys.stdin.read().split() if args.ticket_ids == ["-"] else args.ticket_ids
+    try:
+        ids = parse_ticket_ids(raw)
+        settings = settings_from_env(args.vendor)
+    except (ValueError, SyncConfigError) as exc:
+        raise CLIError(str(exc), EXIT_USAGE) from None
+    if not ids:
+        raise CLIError("no ticket ids given", EXIT_USAGE)
+    model, policy = _model(args), _policy_arg(args)
+    failed = 0
+    try:
+        client = HelpdeskClient(settings)
+    except SyncConfigError as exc:
+        raise CLIError(str(exc), EXIT_USAGE) from None
+    with client:
+        for result in sync_tickets(client, ids, model, policy, dry_run=args.dry_run):
+            failed += result["status"] == "error"
+            _emit_json(result, sys.stdout)
+            sys.stdout.flush()
+    return EXIT_DATA if failed else 0
+
+
 # --- train ------------------------------------------------------------------------------------
 def cmd_train(args) -> int:
     from .dataset import read_labelled_csv
@@ -697,6 +724,15 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--policy", metavar="FILE", help="triage policy TOML")
     v.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     v.set_defaults(func=cmd_serve)
+
+    for vendor, env in (("zendesk", "ZENDESK_SUBDOMAIN, ZENDESK_EMAIL, ZENDESK_API_TOKEN"),
+                        ("freshdesk", "FRESHDESK_DOMAIN, FRESHDESK_API_KEY"), ("zammad", "ZAMMAD_URL, ZAMMAD_TOKEN")):
+        h = sub.add_parser(f"{vendor}-sync", parents=[common], help=f"score {vendor.title()} tickets, write tags "
+                           f"and fields back ({env})")
+        h.add_argument("ticket_ids", nargs="+", metavar="TICKET_ID", help='ticket ids, or "-" for ids on stdin')
+        h.add_argument("--dry-run", action="store_true", help="read and score, print the updates, send nothing")
+        h.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
+        h.set_defaults(func=cmd_helpdesk_sync, vendor=vendor)
 
     t = sub.add_parser("train", help="train a model from labelled CSVs")
     t.add_argument("files", nargs="+", type=Path, help="CSV files with text, level, publicity_pressure")

@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from importlib import resources
+from typing import Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +27,9 @@ from .. import __version__
 from ..policy import Context, triage
 from .config import ServerConfig
 from .schemas import BatchRequest, BatchResponse, Health, ModelInfo, ScoreRequest, ScoreResponse
+
+Lang = Literal["de", "en"]
+"""Language of the triage advice (``?lang=en``)."""
 
 log = logging.getLogger("shitstorm.server")
 access_log = logging.getLogger("shitstorm.server.access")
@@ -229,8 +233,7 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
 
     @app.post("/v1/score", response_model=ScoreResponse, dependencies=[Depends(require_token)],
               summary="Score one post", tags=["scoring"])
-    async def score_one(body: ScoreRequest, lang: str = "de") -> Response:
-        _check_lang(lang)
+    async def score_one(body: ScoreRequest, lang: Lang = "de") -> Response:
         current_model()  # 503 before the model is loaded
         ctx = Context(**body.context.model_dump()) if body.context else None
         s = await batcher.score(body.text)
@@ -238,8 +241,7 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
 
     @app.post("/v1/score/batch", response_model=BatchResponse, dependencies=[Depends(require_token)],
               summary="Score up to 1,000 posts", tags=["scoring"])
-    async def score_batch(body: BatchRequest, lang: str = "de") -> Response:
-        _check_lang(lang)
+    async def score_batch(body: BatchRequest, lang: Lang = "de") -> Response:
         m = current_model()
         scores = m.score_many([p.text for p in body.posts])
         out = []
@@ -288,9 +290,3 @@ CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 
 
 def _page() -> str:
     return resources.files("shitstorm.server").joinpath("static/index.html").read_text(encoding="utf-8")
-
-
-def _check_lang(lang: str) -> None:
-    if lang not in ("de", "en"):
-        raise HTTPException(status_code=422, detail=[{"loc": ["query", "lang"],
-                                                      "msg": "lang must be de or en", "type": "value_error"}])

@@ -25,6 +25,10 @@ ENV = {
     "fb_sink_min_priority": "SHITSTORM_FB_SINK_MIN_PRIORITY",
     "fb_sink_text": "SHITSTORM_FB_SINK_TEXT",
     "zendesk_fields": "SHITSTORM_ZENDESK_FIELDS",
+    "freshdesk_fields": "SHITSTORM_FRESHDESK_FIELDS",
+    "zammad_fields": "SHITSTORM_ZAMMAD_FIELDS",
+    "zammad_secret": "SHITSTORM_ZAMMAD_SECRET",
+    "helpdesk_writeback": "SHITSTORM_HELPDESK_WRITEBACK",
 }
 """Environment variables read by ``ServerConfig.from_env`` (also how ``--workers`` processes
 get their settings)."""
@@ -46,6 +50,12 @@ class ServerConfig:
     fb_sink_min_priority: str = "P4"
     fb_sink_text: str = "none"
     zendesk_fields: Mapping[str, int] = field(default_factory=dict)
+    freshdesk_fields: Mapping[str, str] = field(default_factory=dict)
+    zammad_fields: Mapping[str, str] = field(default_factory=dict)
+    zammad_secret: str | None = None
+    helpdesk_writeback: frozenset[str] = frozenset()
+    """Helpdesks whose adapter writes its result back to the ticket (credentials from the
+    vendor's environment variables, see ``helpdesk_sync.settings_from_env``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "ServerConfig":
@@ -72,7 +82,8 @@ class ServerConfig:
         return cls(fb_sink_text=sink_text, token=token, model_dir=get("model_dir"), policy=policy, max_body_bytes=max_body,
                    fb_verify_token=get("fb_verify_token"), fb_app_secret=get("fb_app_secret"),
                    fb_sink=get("fb_sink"), fb_sink_min_priority=min_priority,
-                   zendesk_fields=parse_zendesk_fields(get("zendesk_fields") or ""))
+                   zendesk_fields=parse_zendesk_fields(get("zendesk_fields") or ""),
+                   zammad_secret=get("zammad_secret"), **_helpdesk_settings(env, get))
 
 
 def read_token_file(path: str) -> str:
@@ -98,3 +109,26 @@ def parse_zendesk_fields(spec: str) -> dict[str, int]:
                               f"{', '.join(ZENDESK_FIELD_NAMES)}")
         out[name] = int(value)
     return out
+
+
+def _helpdesk_settings(env: Mapping[str, str], get) -> dict:
+    """Freshdesk field and Zammad attribute names, and the helpdesks to write back to (whose
+    credentials are checked now, so that ``serve`` fails at start, not at the first webhook)."""
+    from ..helpdesk_sync import VENDORS, SyncConfigError, parse_field_map, settings_from_env
+
+    try:
+        out = {"freshdesk_fields": parse_field_map(get("freshdesk_fields") or "", ENV["freshdesk_fields"], ids=False),
+               "zammad_fields": parse_field_map(get("zammad_fields") or "", ENV["zammad_fields"], ids=False)}
+        names = [n.strip().lower() for n in (get("helpdesk_writeback") or "").split(",") if n.strip()]
+        unknown = [n for n in names if n not in VENDORS]
+        if unknown:
+            raise ConfigError(f"{ENV['helpdesk_writeback']}: unknown helpdesk(s) {', '.join(unknown)}; "
+                              f"known: {', '.join(VENDORS)}")
+        for name in names:
+            try:
+                settings_from_env(name, env)
+            except SyncConfigError as exc:
+                raise ConfigError(f"{ENV['helpdesk_writeback']}={name}: {exc}") from None
+    except SyncConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    return {**out, "helpdesk_writeback": frozenset(names)}

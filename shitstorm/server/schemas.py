@@ -6,9 +6,9 @@ described field by field so that clients can be generated from ``/openapi.json``
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
 from ..schema import CHANNELS, CUE_FAMILIES, FLAGS, LEVELS, PII_KINDS
 from ..policy import PRIORITIES, ROUTES
@@ -22,18 +22,33 @@ MAX_BATCH_POSTS = 1_000
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 
 
+def _whole_number(value):
+    """JSON has one number type: 12000 and 12000.0 are the same count; "12000", true and 1.5 are
+    not counts."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+Count = Annotated[int, Field(ge=0), BeforeValidator(_whole_number)]
+
+
 class ContextIn(BaseModel):
     """What the helpdesk knows about the post besides its text (all optional); see ``triage``."""
 
     model_config = ConfigDict(extra="forbid")
 
     channel: Optional[Channel] = None
-    followers: Optional[int] = Field(None, ge=0, strict=True)
-    likes: Optional[int] = Field(None, ge=0, strict=True)
-    shares: Optional[int] = Field(None, ge=0, strict=True)
-    replies: Optional[int] = Field(None, ge=0, strict=True)
+    followers: Optional[Count] = None
+    likes: Optional[Count] = None
+    shares: Optional[Count] = None
+    replies: Optional[Count] = None
     minutes_since_post: Optional[float] = Field(None, ge=0, allow_inf_nan=False)
-    earlier_contacts: Optional[int] = Field(None, ge=0, strict=True)
+    earlier_contacts: Optional[Count] = None
 
 
 class ScoreRequest(BaseModel):

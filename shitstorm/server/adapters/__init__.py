@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from ..config import ServerConfig
 
-ADAPTERS = ("facebook",)
+ADAPTERS = ("facebook", "zendesk", "freshdesk", "zammad")
 
 
 def register_adapters(app: FastAPI, config: ServerConfig) -> None:

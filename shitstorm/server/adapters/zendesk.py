@@ -1,0 +1,173 @@
+"""Zendesk: ``POST /v1/adapters/zendesk``, the target of a webhook that a trigger notifies.
+
+The trigger ("Notify by > Active webhook") sends a JSON body the admin writes with placeholders:
+
+    {"ticket_id": "{{ticket.id}}", "latest_public_comment": "{{ticket.latest_public_comment}}",
+     "description": "{{ticket.description}}", "via": "{{ticket.via}}", "tags": "{{ticket.tags}}"}
+
+``ticket_id`` and one of ``latest_public_comment`` / ``description`` are required (the latest
+public comment is scored when it has text, else the description); ``via`` gives the channel
+(Facebook, X, Instagram) and ``tags`` the ticket's tags, so that ``shitstorm`` tags of an earlier
+scoring that no longer hold are removed. The answer names the tags to add and remove, the
+custom-field values (field ids from ``SHITSTORM_ZENDESK_FIELDS``) and the exact requests that
+set them (Tags API add / remove, Update Ticket for the custom fields). Zendesk itself does
+nothing with a webhook's answer:
+the update is sent by ``shitstorm zendesk-sync`` or, with ``SHITSTORM_HELPDESK_WRITEBACK=zendesk``,
+by the server right after answering.
+
+This module also holds what the three helpdesk adapters (Zendesk, Freshdesk, Zammad) share:
+the answer's schema and the endpoint around a vendor's payload parser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from ...helpdesk_sync import (VENDOR_LABELS, PayloadError, Settings, SyncConfigError, SyncError,
+                              channel_from_zendesk_via, field_values, parse_json_object, parse_tags,
+                              settings_from_env, skipped_result, text_of, ticket_id_of, webhook_result, writeback)
+from ..config import ConfigError, ServerConfig
+from .common import score_and_triage
+
+log = logging.getLogger("shitstorm.server.helpdesk")
+
+
+# --- shared by the helpdesk adapters ----------------------------------------------------------
+@dataclass(frozen=True)
+class HelpdeskItem:
+    """What an adapter takes from a vendor payload. ``text`` is ``None`` when the item is
+    skipped (``skipped`` says why)."""
+
+    ticket_id: int
+    text: str | None
+    channel: str | None = None
+    tags: list[str] | None = None
+    skipped: str | None = None
+
+
+class HelpdeskFields(BaseModel):
+    escalation: float
+    level: str
+    publicity_pressure: float
+    priority: str
+    route: str
+
+
+class HelpdeskRequest(BaseModel):
+    method: str
+    path: str
+    body: Any = Field(default=None, alias="json", description="the JSON body")
+
+
+class HelpdeskAdvice(BaseModel):
+    id: str
+    text: str
+
+
+class HelpdeskResult(BaseModel):
+    vendor: str
+    ticket_id: int
+    scored: bool = Field(description="false when the payload was skipped (e.g. an internal note)")
+    skipped: str | None = None
+    tags: list[str] = Field(description="tags to add: the triage's tags")
+    remove_tags: list[str] = Field(description="shitstorm tags of an earlier scoring that no longer hold")
+    fields: HelpdeskFields | None = None
+    custom_fields: list[dict] | dict | None = Field(
+        default=None, description="the configured fields in the vendor's shape: Zendesk [{id, value}], "
+                                  "Freshdesk {cf_name: value}, Zammad {attribute: value}")
+    priority: str | None = None
+    respond_within: int | None = None
+    route: str | None = None
+    rules: list[str] = []
+    advice: list[HelpdeskAdvice] = []
+    update: list[HelpdeskRequest] = Field(description="the requests that apply it, as the sync client sends them")
+    writeback: str = Field(description="'scheduled' when the server sends the update itself, else 'off'")
+
+
+def writeback_settings(vendor: str, config: ServerConfig, fields: Mapping[str, Any]) -> Settings | None:
+    """The vendor's credentials when the server writes back, with the field mapping of the
+    server's configuration (so the write-back sets what the answer says)."""
+    if vendor not in config.helpdesk_writeback:
+        return None
+    try:
+        settings = settings_from_env(vendor)
+    except SyncConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    return dataclasses.replace(settings, fields=dict(fields))
+
+
+def _writeback_task(settings: Settings, ticket_id: int, tri, values: dict) -> None:
+    label = VENDOR_LABELS[settings.vendor]
+    try:
+        plan = writeback(settings, ticket_id, tri, values)
+    except (SyncError, SyncConfigError) as exc:
+        log.warning("%s write-back for ticket %d failed: %s", label, ticket_id, exc)
+        return
+    except Exception as exc:  # a background task must not take the worker down; no payload in the log
+        log.warning("%s write-back for ticket %d failed: %s", label, ticket_id, type(exc).__name__)
+        return
+    log.info("%s write-back for ticket %d: %d request(s) sent", label, ticket_id, len(plan))
+
+
+def helpdesk_router(app: FastAPI, config: ServerConfig, vendor: str, fields: Mapping[str, Any],
+                    parse: Callable[[dict], HelpdeskItem],
+                    check: Callable[[Request, bytes], None] | None = None, summary: str = "",
+                    description: str = "", extra_responses: dict | None = None) -> APIRouter:
+    """One ``POST ""`` endpoint: bearer token → ``check(request, raw_body)`` (signatures) → JSON →
+    ``parse`` → score + triage → answer (+ write-back when configured)."""
+    router = APIRouter()
+    settings = writeback_settings(vendor, config, fields)
+    responses = {400: {"description": "body is not JSON"}, 401: {"description": "missing or wrong bearer token"},
+                 422: {"description": "ticket id or text missing (the field is named)"}, **(extra_responses or {})}
+
+    @router.post("", response_model=HelpdeskResult, dependencies=[Depends(app.state.require_token)],
+                 summary=summary, description=description, responses=responses,
+                 openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                     "schema": {"type": "object", "description": f"a {VENDOR_LABELS[vendor]} webhook payload"}}}}})
+    async def receive(request: Request, background: BackgroundTasks) -> dict:
+        body = await request.body()
+        if check is not None:
+            check(request, body)
+        try:
+            item = parse(parse_json_object(body))
+        except PayloadError as exc:
+            raise HTTPException(exc.status, exc.detail()) from None
+        if item.text is None:
+            return skipped_result(vendor, item.ticket_id, item.skipped or "nothing to score")
+        s, t = score_and_triage(app, item.text, {"channel": item.channel} if item.channel else None)
+        if settings is not None:
+            background.add_task(_writeback_task, settings, item.ticket_id, t, field_values(s, t))
+        return webhook_result(vendor, item.ticket_id, s, t, fields, item.tags, writeback=settings is not None)
+
+    return router
+
+
+# --- Zendesk ----------------------------------------------------------------------------------
+TEXT_FIELDS = ("latest_public_comment", "description")
+
+
+def parse_payload(payload: dict) -> HelpdeskItem:
+    ticket_id = ticket_id_of(payload.get("ticket_id"), "ticket_id")
+    text = text_of(payload, TEXT_FIELDS)
+    if text is None:
+        raise PayloadError("latest_public_comment or description is required: the customer's text "
+                           "({{ticket.latest_public_comment}} or {{ticket.description}})", "latest_public_comment")
+    return HelpdeskItem(ticket_id, text, channel_from_zendesk_via(payload.get("via")),
+                        parse_tags(payload.get("tags"), r"\s+"))
+
+
+def make_router(app: FastAPI, config: ServerConfig) -> APIRouter:
+    return helpdesk_router(
+        app, config, "zendesk", config.zendesk_fields, parse_payload,
+        summary="Zendesk trigger webhook",
+        description="Score the ticket's latest public comment (or description); answer the tags and "
+                    "custom-field values to set and the Tickets API update that sets them.")
+
+
+__all__ = ["HelpdeskItem", "HelpdeskResult", "helpdesk_router", "make_router", "parse_payload"]
