@@ -45,7 +45,7 @@ end
 request = function()
   i = i % #bodies + 1
   return wrk.format("POST", "/v1/score", {["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer %(token)s"}, bodies[i])
+    ["Authorization"] = "Bearer @TOKEN@"}, bodies[i])
 end
 """
 
@@ -58,7 +58,7 @@ init = function(args)
 end
 request = function()
   return wrk.format("POST", "/v1/score/batch", {["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer %(token)s"}, body)
+    ["Authorization"] = "Bearer @TOKEN@"}, body)
 end
 """
 
@@ -81,7 +81,7 @@ def wait_ready(base: str, proc, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read()}")
+            raise SystemExit(f"server exited with status {proc.returncode}")
         try:
             with urllib.request.urlopen(f"{base}/readyz", timeout=1) as r:
                 if r.status == 200:
@@ -136,11 +136,12 @@ def main() -> int:
         batch = tmp / "batch.json"
         posts = [{"id": str(i), "text": texts[i % len(texts)]} for i in range(1000)]
         batch.write_text(json.dumps({"posts": posts}, ensure_ascii=False), encoding="utf-8")
-        (tmp / "single.lua").write_text(LUA_SINGLE % {"token": TOKEN})
-        (tmp / "batch.lua").write_text(LUA_BATCH % {"token": TOKEN})
+        (tmp / "single.lua").write_text(LUA_SINGLE.replace("@TOKEN@", TOKEN))
+        (tmp / "batch.lua").write_text(LUA_BATCH.replace("@TOKEN@", TOKEN))
+        log = open(tmp / "serve.log", "w")  # a file, not a pipe: a full pipe would stall the server
         proc = subprocess.Popen([exe, "serve", "--port", str(port), "--workers", str(args.workers),
                                  "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=log, text=True)
         try:
             wait_ready(base, proc)
             time.sleep(2)  # every worker has loaded the model
@@ -151,7 +152,8 @@ def main() -> int:
             many = run_wrk(base, "/v1/score/batch", str(tmp / "batch.lua"), batch, conns, args.duration)
         finally:
             proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
+            log.close()
     print(f"shitstorm serve --workers {args.workers}, wrk on the same {os.cpu_count()}-core machine, "
           f"{args.duration} s per endpoint")
     print("| endpoint | connections | requests/s | posts/s | p50 | p99 | non-2xx |")

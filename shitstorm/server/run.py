@@ -8,6 +8,7 @@ environment (``config.ENV``); the token is never printed.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import os
 
@@ -30,6 +31,12 @@ LOG_CONFIG = {
 }
 """uvicorn's own access log is off (it prints query strings, where Facebook's verify token
 travels); ``shitstorm.server.access`` logs method, path, status and time instead. No bodies."""
+
+
+WORKER_HEALTHCHECK_S = 60
+"""uvicorn's supervisor restarts a worker that does not answer its health ping in time (5 s by
+default). A worker spends its first seconds importing scikit-learn and loading the model, longer
+on a busy machine: 60 s keeps it from being killed while it starts."""
 
 
 def is_loopback(host: str) -> bool:
@@ -70,6 +77,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, token_fil
     logging.getLogger("shitstorm.server").info(
         "shitstorm serve on http://%s:%d, %d worker(s), auth %s", host, port, workers,
         "on" if config.token else "off")
+    log_config = json.loads(json.dumps(LOG_CONFIG))
+    log_config["loggers"]["shitstorm.server"]["level"] = log_level.upper()
     uvicorn.run("shitstorm.server.run:app_from_env", factory=True, host=host, port=port,
-                workers=workers, access_log=False, log_config=LOG_CONFIG, log_level=log_level,
-                timeout_graceful_shutdown=10, server_header=False)
+                workers=workers, access_log=False, log_config=log_config, log_level=log_level,
+                timeout_graceful_shutdown=10, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+                server_header=False)
