@@ -3,13 +3,15 @@ feature extractors."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .cues import find_reasons
 from .normalise import normalise, prepare
 from .schema import Reason
 from .style import style_vector
-from .tokenise import stem, tokenise
+from .tokenise import STEM_CACHE_SIZE, stem, tokenise
 
 GERMAN_MARKERS = frozenset(
     {"ich", "und", "nicht", "ist", "die", "der", "das", "ein", "eine", "mit", "auf", "für",
@@ -49,13 +51,27 @@ class Analysis:
         }
 
 
+_WORD, _GERMAN, _ENGLISH = 1, 2, 4
+"""Bits of ``_language_marks``: the token is a word (starts with a letter), a German marker,
+an English marker."""
+
+
+@lru_cache(maxsize=STEM_CACHE_SIZE)
+def _language_marks(token: str) -> int:
+    if not token[0].isalpha():
+        return 0
+    w = token.casefold()
+    return _WORD | (_GERMAN if w in GERMAN_MARKERS else 0) | (_ENGLISH if w in ENGLISH_MARKERS else 0)
+
+
 def looks_german(tokens: list[str]) -> bool:
     """False only when a post of some length has clearly more English than German words."""
-    words = [t.casefold() for t in tokens if t[0].isalpha()]
-    if len(words) < LANGUAGE_MIN_WORDS:
+    marks = Counter(map(_language_marks, tokens))
+    words = len(tokens) - marks[0]
+    if words < LANGUAGE_MIN_WORDS:
         return True
-    de = sum(1 for w in words if w in GERMAN_MARKERS)
-    en = sum(1 for w in words if w in ENGLISH_MARKERS)
+    de = sum(n for m, n in marks.items() if m & _GERMAN)
+    en = sum(n for m, n in marks.items() if m & _ENGLISH)
     return not (en >= 2 and en > de)
 
 
