@@ -91,9 +91,10 @@ class StemNgrams:
 
     def __call__(self, analysis) -> list[str]:
         stems = analysis.stems
-        out = [s for s in stems] if self.min_n <= 1 else []
+        out = list(stems) if self.min_n <= 1 else []
         for n in range(max(2, self.min_n), self.max_n + 1):
-            out.extend(" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1))
+            # the n-grams stems[i : i + n] in order, as tuples of n shifted views
+            out.extend(map(" ".join, zip(*(stems[k:] for k in range(n)))))
         return out
 
 
@@ -122,6 +123,49 @@ TOKEN_CACHE_SIZE = 200_000
 """Per vectorizer, the vocabulary indices of up to 200,000 distinct tokens are cached; the
 cache is emptied when full (real text repeats its frequent words, so it refills fast)."""
 
+_INDEX_DTYPE = np.int64
+"""Column indices as stored in the token cache (raw bytes) and in the sparse matrix."""
+
+
+class _TokenIndexCache(dict):
+    """Token → the vocabulary indices of its character n-grams, as the raw bytes of an int64
+    array: a post's indices are then one ``b"".join`` of cached values (a memory copy)."""
+
+    def __init__(self, vectorizer):
+        super().__init__()
+        self.vectorizer = vectorizer
+
+    def __missing__(self, token: str) -> bytes:
+        vocab = self.vectorizer.vocabulary_
+        a = self.vectorizer.analyzer
+        got = np.array([i for g in _token_char_ngrams(token, a.min_n, a.max_n)
+                        if (i := vocab.get(g)) is not None], dtype=_INDEX_DTYPE).tobytes()
+        if len(self) >= TOKEN_CACHE_SIZE:
+            self.clear()
+        self[token] = got
+        return got
+
+
+def _count_matrix(columns: np.ndarray, lengths: np.ndarray, n_features: int, dtype) -> sparse.csr_matrix:
+    """Term counts as a CSR matrix in canonical form (column indices sorted within each row, no
+    duplicates): what ``csr_matrix(...).sum_duplicates()`` gives, but sorted in one numpy sort
+    of ``row * n_features + column`` keys instead of row by row (about 3× faster).
+    ``columns``: every document's column indices, one after the other; ``lengths``: how many
+    each document has."""
+    n_docs = len(lengths)
+    keys = np.repeat(np.arange(n_docs, dtype=_INDEX_DTYPE) * n_features, lengths) + columns
+    if n_docs * n_features < 2**31:
+        keys = keys.astype(np.int32)  # a smaller key sorts faster
+    keys.sort()
+    first = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(keys))).astype(dtype)
+    row, col = np.divmod(keys[starts].astype(_INDEX_DTYPE), n_features)
+    indptr = np.zeros(n_docs + 1, dtype=_INDEX_DTYPE)
+    np.cumsum(np.bincount(row, minlength=n_docs), out=indptr[1:])
+    return sparse.csr_matrix((counts, col, indptr), shape=(n_docs, n_features))
+
 
 class CompactTfidfVectorizer(TfidfVectorizer):
     """``TfidfVectorizer`` for our analyzers, with two changes that keep results identical:
@@ -129,7 +173,7 @@ class CompactTfidfVectorizer(TfidfVectorizer):
     * the vocabulary is persisted as one newline-joined string instead of a dict of 100,000
       entries (a much smaller file that loads faster; terms never contain a newline);
     * ``transform`` counts features directly into a sparse matrix and, for ``CharNgrams``,
-      caches each token's vocabulary indices, so a post costs a few dict look-ups per word
+      caches each token's vocabulary indices, so a post costs one cache look-up per word
       instead of one per character n-gram.
     """
 
@@ -151,43 +195,35 @@ class CompactTfidfVectorizer(TfidfVectorizer):
             state["vocabulary_"] = {t: i for i, t in enumerate(terms.split("\n"))}
         self.__dict__.update(state)
 
-    def _token_indices(self, token: str) -> list[int]:
-        cache = self.__dict__.setdefault("_token_cache", {})
-        got = cache.get(token)
-        if got is None:
-            vocab = self.vocabulary_
-            a = self.analyzer
-            got = [i for g in _token_char_ngrams(token, a.min_n, a.max_n)
-                   if (i := vocab.get(g)) is not None]
-            if len(cache) >= TOKEN_CACHE_SIZE:
-                cache.clear()
-            cache[token] = got
-        return got
+    def _char_index_cache(self) -> _TokenIndexCache:
+        cache = self.__dict__.get("_token_cache")
+        if cache is None or cache.vectorizer is not self:
+            cache = self.__dict__["_token_cache"] = _TokenIndexCache(self)
+        return cache
 
     def transform(self, raw_documents):
         check_is_fitted(self, "vocabulary_")
         docs = list(raw_documents)
-        indices: list[int] = []
-        indptr = [0]
         if isinstance(self.analyzer, CharNgrams):
-            cache = self.__dict__.setdefault("_token_cache", {})
-            for doc in docs:
-                for tok in doc.tokens:
-                    got = cache.get(tok)
-                    indices.extend(got if got is not None else self._token_indices(tok))
-                indptr.append(len(indices))
+            lookup = self._char_index_cache().__getitem__
+            rows = [b"".join(map(lookup, doc.tokens)) for doc in docs]
+            size = np.dtype(_INDEX_DTYPE).itemsize
+            lengths = np.fromiter(map(len, rows), dtype=_INDEX_DTYPE, count=len(rows)) // size
+            columns = np.frombuffer(b"".join(rows), dtype=_INDEX_DTYPE)
         else:
             vocab = self.vocabulary_
-            analyzer = self.build_analyzer()
+            # for text input, build_analyzer() only wraps a callable analyzer in a no-op decode
+            analyzer = self.analyzer if callable(self.analyzer) and self.input == "content" \
+                else self.build_analyzer()
+            flat: list[int] = []
+            counts: list[int] = []
             for doc in docs:
-                indices.extend(i for f in analyzer(doc) if (i := vocab.get(f)) is not None)
-                indptr.append(len(indices))
-        X = sparse.csr_matrix(
-            (np.ones(len(indices), dtype=self.dtype), np.asarray(indices, dtype=np.int64),
-             np.asarray(indptr, dtype=np.int64)),
-            shape=(len(docs), len(self.vocabulary_)),
-        )
-        X.sum_duplicates()
+                ids = [i for i in map(vocab.get, analyzer(doc)) if i is not None]
+                flat += ids
+                counts.append(len(ids))
+            columns = np.array(flat, dtype=_INDEX_DTYPE)
+            lengths = np.array(counts, dtype=_INDEX_DTYPE)
+        X = _count_matrix(columns, lengths, len(self.vocabulary_), self.dtype)
         return self._weight(X)
 
     def _weight(self, X):
