@@ -82,7 +82,7 @@ def prepare(text: str) -> Prepared:
         if junk > BINARY_SHARE * len(text):
             flags.append("binary")
         text = _JUNK.sub(" ", text)
-    if _HTML_HINT.search(text):
+    if ("<" in text or "&" in text) and _HTML_HINT.search(text):  # both alternatives need one
         flags.append("html")
     if not text.strip():
         flags.append("empty")
