@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 from nltk.stem.snowball import GermanStemmer
 
@@ -47,10 +48,7 @@ def tokenise(text: str) -> list[str]:
     >>> tokenise("Schon WIEDER?! Danke für nichts 👏👏")
     ['Schon', 'WIEDER', '?!', 'Danke', 'für', 'nichts', '👏', '👏']
     """
-    out: list[str] = []
-    for chunk in text.split():
-        out.extend(_chunk_tokens(chunk))
-    return out
+    return list(chain.from_iterable(map(_chunk_tokens, text.split())))
 
 
 @lru_cache(maxsize=CHUNK_CACHE_SIZE)
