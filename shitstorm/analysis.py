@@ -3,7 +3,6 @@ feature extractors."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -66,12 +65,13 @@ def _language_marks(token: str) -> int:
 
 def looks_german(tokens: list[str]) -> bool:
     """False only when a post of some length has clearly more English than German words."""
-    marks = Counter(map(_language_marks, tokens))
-    words = len(tokens) - marks[0]
+    marks = list(map(_language_marks, tokens))
+    words = len(marks) - marks.count(0)
     if words < LANGUAGE_MIN_WORDS:
         return True
-    de = sum(n for m, n in marks.items() if m & _GERMAN)
-    en = sum(n for m, n in marks.items() if m & _ENGLISH)
+    both = marks.count(_WORD | _GERMAN | _ENGLISH)
+    de = marks.count(_WORD | _GERMAN) + both
+    en = marks.count(_WORD | _ENGLISH) + both
     return not (en >= 2 and en > de)
 
 
