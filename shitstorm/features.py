@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import chain, repeat
 
 import numpy as np
 from scipy import sparse
@@ -146,14 +147,65 @@ class _TokenIndexCache(dict):
         return got
 
 
-def _count_matrix(columns: np.ndarray, lengths: np.ndarray, n_features: int, dtype) -> sparse.csr_matrix:
+class _StemBigramIndex:
+    """The vocabulary of ``StemNgrams(1, 2)`` as arrays: each stem seen in a term gets an id;
+    ``unigram[id]`` is the column of the stem (-1 if none) and ``bigram_keys`` (sorted) hold
+    ``id_a * n_stems + id_b`` of each bigram term "a b", ``bigram_columns`` its column. A batch
+    of posts is then looked up with a few numpy operations instead of a dict look-up per n-gram
+    string. Stems contain no space (tokens never do), so a term with one space is a bigram."""
+
+    def __init__(self, vocabulary: dict[str, int]):
+        self.ids: dict[str, int] = {}
+        unigrams: list[tuple[int, int]] = []
+        bigrams: list[tuple[int, int, int]] = []
+        for term, column in vocabulary.items():
+            parts = term.split(" ")
+            if len(parts) > 2 or "" in parts:
+                raise ValueError(f"not a stem uni- or bigram: {term!r}")
+            ids = [self.ids.setdefault(p, len(self.ids)) for p in parts]
+            if len(ids) == 1:
+                unigrams.append((ids[0], column))
+            else:
+                bigrams.append((ids[0], ids[1], column))
+        n = self.n_stems = len(self.ids)
+        self.unigram = np.full(n + 1, -1, dtype=_INDEX_DTYPE)  # slot n: stems outside the vocabulary
+        for i, column in unigrams:
+            self.unigram[i] = column
+        keys = np.array([a * n + b for a, b, _ in bigrams], dtype=_INDEX_DTYPE)
+        order = np.argsort(keys)
+        self.bigram_keys = keys[order]
+        self.bigram_columns = np.array([c for _, _, c in bigrams], dtype=_INDEX_DTYPE)[order]
+
+    def lookup(self, docs) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every uni- and bigram of the posts' stems that is in the vocabulary;
+        a post's n-grams in any order (``_count_matrix`` sorts)."""
+        n = self.n_stems
+        get = self.ids.get
+        lengths = np.fromiter((len(d.stems) for d in docs), dtype=_INDEX_DTYPE, count=len(docs))
+        ids = np.fromiter(chain.from_iterable(map(get, d.stems, repeat(n)) for d in docs),
+                          dtype=_INDEX_DTYPE, count=int(lengths.sum()))
+        row = np.repeat(np.arange(len(docs), dtype=_INDEX_DTYPE), lengths)
+        uni = self.unigram[ids]
+        keep = uni >= 0
+        rows, columns = [row[keep]], [uni[keep]]
+        if len(ids) > 1 and len(self.bigram_keys):
+            a, b = ids[:-1], ids[1:]
+            pair = (row[:-1] == row[1:]) & (a < n) & (b < n)  # same post, both stems known
+            keys = a[pair] * n + b[pair]
+            at = np.minimum(np.searchsorted(self.bigram_keys, keys), len(self.bigram_keys) - 1)
+            found = self.bigram_keys[at] == keys
+            rows.append(row[:-1][pair][found])
+            columns.append(self.bigram_columns[at[found]])
+        return np.concatenate(rows), np.concatenate(columns)
+
+
+def _count_matrix(rows: np.ndarray, columns: np.ndarray, n_docs: int, n_features: int,
+                  dtype) -> sparse.csr_matrix:
     """Term counts as a CSR matrix in canonical form (column indices sorted within each row, no
     duplicates): what ``csr_matrix(...).sum_duplicates()`` gives, but sorted in one numpy sort
     of ``row * n_features + column`` keys instead of row by row (about 3× faster).
-    ``columns``: every document's column indices, one after the other; ``lengths``: how many
-    each document has."""
-    n_docs = len(lengths)
-    keys = np.repeat(np.arange(n_docs, dtype=_INDEX_DTYPE) * n_features, lengths) + columns
+    ``rows``/``columns``: the row and column of every occurrence of a term."""
+    keys = rows * n_features + columns
     if n_docs * n_features < 2**31:
         keys = keys.astype(np.int32)  # a smaller key sorts faster
     keys.sort()
@@ -180,6 +232,7 @@ class CompactTfidfVectorizer(TfidfVectorizer):
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_token_cache", None)
+        state.pop("_stem_index", None)
         vocab = state.pop("vocabulary_", None)
         if vocab is not None:
             terms = [""] * len(vocab)
@@ -201,29 +254,47 @@ class CompactTfidfVectorizer(TfidfVectorizer):
             cache = self.__dict__["_token_cache"] = _TokenIndexCache(self)
         return cache
 
+    def _bigram_index(self) -> _StemBigramIndex | None:
+        """The array form of the vocabulary for ``StemNgrams(1, 2)`` (built on first use, never
+        persisted); None for other analyzers and vocabularies."""
+        a = self.analyzer
+        if not (isinstance(a, StemNgrams) and a.min_n == 1 and a.max_n == 2
+                and self.input == "content"):
+            return None
+        index = self.__dict__.get("_stem_index")
+        if index is None or index[0] is not self.vocabulary_:
+            try:
+                built = _StemBigramIndex(self.vocabulary_)
+            except ValueError:  # a vocabulary not made by StemNgrams: the generic path
+                built = None
+            index = self.__dict__["_stem_index"] = (self.vocabulary_, built)
+        return index[1]
+
     def transform(self, raw_documents):
         check_is_fitted(self, "vocabulary_")
         docs = list(raw_documents)
+        n = len(docs)
         if isinstance(self.analyzer, CharNgrams):
             lookup = self._char_index_cache().__getitem__
-            rows = [b"".join(map(lookup, doc.tokens)) for doc in docs]
+            tokens = list(chain.from_iterable(doc.tokens for doc in docs))
+            parts = list(map(lookup, tokens))
             size = np.dtype(_INDEX_DTYPE).itemsize
-            lengths = np.fromiter(map(len, rows), dtype=_INDEX_DTYPE, count=len(rows)) // size
-            columns = np.frombuffer(b"".join(rows), dtype=_INDEX_DTYPE)
+            per_token = np.fromiter(map(len, parts), dtype=_INDEX_DTYPE, count=len(parts)) // size
+            per_doc = np.fromiter((len(doc.tokens) for doc in docs), dtype=_INDEX_DTYPE, count=n)
+            token_row = np.repeat(np.arange(n, dtype=_INDEX_DTYPE), per_doc)
+            rows = np.repeat(token_row, per_token)
+            columns = np.frombuffer(b"".join(parts), dtype=_INDEX_DTYPE)
+        elif (index := self._bigram_index()) is not None:
+            rows, columns = index.lookup(docs)
         else:
             vocab = self.vocabulary_
-            # for text input, build_analyzer() only wraps a callable analyzer in a no-op decode
-            analyzer = self.analyzer if callable(self.analyzer) and self.input == "content" \
-                else self.build_analyzer()
-            flat: list[int] = []
-            counts: list[int] = []
-            for doc in docs:
-                ids = [i for i in map(vocab.get, analyzer(doc)) if i is not None]
-                flat += ids
-                counts.append(len(ids))
-            columns = np.array(flat, dtype=_INDEX_DTYPE)
-            lengths = np.array(counts, dtype=_INDEX_DTYPE)
-        X = _count_matrix(columns, lengths, len(self.vocabulary_), self.dtype)
+            analyzer = self.build_analyzer()
+            per_doc_ids = [[i for i in map(vocab.get, analyzer(doc)) if i is not None] for doc in docs]
+            lengths = np.fromiter(map(len, per_doc_ids), dtype=_INDEX_DTYPE, count=n)
+            rows = np.repeat(np.arange(n, dtype=_INDEX_DTYPE), lengths)
+            columns = np.fromiter(chain.from_iterable(per_doc_ids), dtype=_INDEX_DTYPE,
+                                  count=int(lengths.sum()))
+        X = _count_matrix(rows, columns, n, len(self.vocabulary_), self.dtype)
         return self._weight(X)
 
     def _weight(self, X):
