@@ -4,12 +4,13 @@ feature extractors."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .cues import find_reasons
 from .normalise import normalise, prepare
 from .schema import Reason
 from .style import style_vector
-from .tokenise import stem, tokenise
+from .tokenise import STEM_CACHE_SIZE, stem, tokenise
 
 GERMAN_MARKERS = frozenset(
     {"ich", "und", "nicht", "ist", "die", "der", "das", "ein", "eine", "mit", "auf", "für",
@@ -49,13 +50,28 @@ class Analysis:
         }
 
 
+_WORD, _GERMAN, _ENGLISH = 1, 2, 4
+"""Bits of ``_language_marks``: the token is a word (starts with a letter), a German marker,
+an English marker."""
+
+
+@lru_cache(maxsize=STEM_CACHE_SIZE)
+def _language_marks(token: str) -> int:
+    if not token[0].isalpha():
+        return 0
+    w = token.casefold()
+    return _WORD | (_GERMAN if w in GERMAN_MARKERS else 0) | (_ENGLISH if w in ENGLISH_MARKERS else 0)
+
+
 def looks_german(tokens: list[str]) -> bool:
     """False only when a post of some length has clearly more English than German words."""
-    words = [t.casefold() for t in tokens if t[0].isalpha()]
-    if len(words) < LANGUAGE_MIN_WORDS:
+    marks = list(map(_language_marks, tokens))
+    words = len(marks) - marks.count(0)
+    if words < LANGUAGE_MIN_WORDS:
         return True
-    de = sum(1 for w in words if w in GERMAN_MARKERS)
-    en = sum(1 for w in words if w in ENGLISH_MARKERS)
+    both = marks.count(_WORD | _GERMAN | _ENGLISH)
+    de = marks.count(_WORD | _GERMAN) + both
+    en = marks.count(_WORD | _ENGLISH) + both
     return not (en >= 2 and en > de)
 
 

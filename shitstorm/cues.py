@@ -48,6 +48,9 @@ PUNCT_FLOOD = 3
 """Three or more ``!``/``?`` in a row ("!!!", "?!?") count as shouting."""
 
 _CAPS_WORD = re.compile(r"\b[^\W\d_a-zäöüß]{2,}\b")
+_CAPS_PAIR = re.compile(r"[^\W\d_a-zäöüß]{2}")
+"""Two upper-case letters in a row: what every ``_CAPS_WORD`` contains. Starting with a
+character class, it scans much faster, and most posts have none."""
 _FLOOD = re.compile(r"[!?]{%d,}" % PUNCT_FLOOD)
 
 
@@ -167,16 +170,41 @@ def _is_digit_class(items: list, C) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _buckets() -> dict[str, list[tuple[int, Entry, frozenset[str]]]]:
+    """First character → the entries that can start with it, as ``(family rank, entry, the
+    literal starts of the entry)``, in lexicon order (an entry with several starts of the same
+    first character is listed once per start)."""
+    buckets: dict[str, list[tuple[int, Entry, frozenset[str]]]] = {}
+    anywhere: list[str] = []
+    for family, entries in load_lexicons().items():
+        rank = FAMILY_PRIORITY.index(family)
+        for e in entries:
+            if not e.pattern.startswith("re:"):
+                first = e.pattern.split()[0].lower()
+                starts = {(first.removesuffix("*"), not first.endswith("*"))}
+            else:
+                pre = _literal_prefixes(e.regex.lower())
+                if pre is None:
+                    anywhere.append(e.pattern)
+                    continue
+                starts = set(pre)
+            literal = frozenset(px for px, _ in starts)
+            for px, is_exact in sorted(starts):
+                buckets.setdefault(px[0], []).append((rank, e, literal))
+    if anywhere:
+        raise LexiconError("lexicon patterns without a literal start: " + ", ".join(anywhere)
+                           + "; begin each regular expression with a word or a symbol")
+    return buckets
+
+
+@lru_cache(maxsize=1)
 def _index() -> tuple[dict[str, re.Pattern], frozenset[str], dict[str, tuple[str, ...]]]:
     """First character → one compiled regex over all entries that can start with it (one named
     group per family, ``FAMILY_PRIORITY`` order, longest pattern first); the words a plain entry
     starts with; first character → the word prefixes other entries start with."""
-    buckets: dict[str, list[tuple[int, Entry]]] = {}
     exact: set[str] = set()
     prefixes: dict[str, set[str]] = {}
-    anywhere: list[str] = []
     for family, entries in load_lexicons().items():
-        rank = FAMILY_PRIORITY.index(family)
         for e in entries:
             if not e.pattern.startswith("re:"):
                 first = e.pattern.split()[0].lower()
@@ -185,20 +213,12 @@ def _index() -> tuple[dict[str, re.Pattern], frozenset[str], dict[str, tuple[str
                     prefixes.setdefault(first[0], set()).add(first)
                 else:
                     exact.add(first)
-                buckets.setdefault(first[0], []).append((rank, e))
                 continue
-            pre = _literal_prefixes(e.regex.lower())
-            if pre is None:
-                anywhere.append(e.pattern)
-                continue
-            for px, is_exact in pre:
-                buckets.setdefault(px[0], []).append((rank, e))
+            for px, is_exact in _literal_prefixes(e.regex.lower()) or ():
                 if _is_word_char(px[0]):
                     (exact.add(px) if is_exact else prefixes.setdefault(px[0], set()).add(px))
-    if anywhere:
-        raise LexiconError("lexicon patterns without a literal start: " + ", ".join(anywhere)
-                           + "; begin each regular expression with a word or a symbol")
-    out = {ch: _compile_bucket(items) for ch, items in buckets.items()}
+    buckets = _buckets()
+    out = {ch: _compile_bucket([(rank, e) for rank, e, _ in items]) for ch, items in buckets.items()}
     return out, frozenset(exact), {ch: tuple(sorted(v)) for ch, v in prefixes.items()}
 
 
@@ -207,6 +227,42 @@ def _may_start(word: str) -> bool:
     """Can a lexicon entry start at this (lower-case) word? Cached: most words say no."""
     _, exact, prefixes = _index()
     return word in exact or any(word.startswith(px) for px in prefixes.get(word[0], ()))
+
+
+def _admits(start: str, word: str) -> bool:
+    """Can a match that begins with the literal ``start`` begin at a word (maximal ``\\w`` run)
+    ``word``? Only if the word starts with it, or, when ``start`` goes on past its leading word
+    characters ("e-mail"), only if the word is exactly those characters."""
+    lead = _WORD.match(start)
+    if lead is None:
+        return False  # a symbol start: never at a word
+    if lead.end() < len(start):
+        return word == lead.group(0)
+    return word.startswith(start)
+
+
+_BUCKET_REGEXES: dict[tuple[int, ...], re.Pattern] = {}
+"""Compiled regexes of bucket subsets, by the positions of their items in the bucket; many
+words share one subset (all words starting with "kündig")."""
+
+
+@lru_cache(maxsize=100_000)
+def _word_regex(word: str) -> re.Pattern | None:
+    """The regex to try where ``word`` (lower case) starts: the bucket of its first character
+    (``_index``) cut down to the entries whose literal start admits the word, in the same order.
+    The left-out entries cannot match there, so the first match is the bucket's first match,
+    but the regex engine tries a handful of alternatives instead of hundreds. None when no
+    entry can start at the word."""
+    items = _buckets().get(word[0], ())
+    keep = tuple(i for i, (_, _, starts) in enumerate(items)
+                 if any(_admits(px, word) for px in starts))
+    if not keep:
+        return None
+    key = (word[0],) + keep
+    rx = _BUCKET_REGEXES.get(key)
+    if rx is None:
+        rx = _BUCKET_REGEXES[key] = _compile_bucket([items[i][:2] for i in keep])
+    return rx
 
 
 def _compile_bucket(items: list[tuple[int, Entry]]) -> re.Pattern:
@@ -257,45 +313,76 @@ def is_negated(text: str, start: int) -> bool:
     return False
 
 
-def _candidate_starts(lower: str) -> list[int]:
-    """Offsets where a lexicon entry may start: each occurrence (on word boundaries) of a word
-    that some entry can start with, and each symbol (emoji, €). Finding the few candidate words
-    first keeps the per-post Python work to a handful of positions."""
-    n = len(lower)
-    starts: list[int] = []
-    for word in set(_WORD.findall(lower)):
-        if not _may_start(word):
-            continue
-        size = len(word)
-        i = lower.find(word)
-        while i != -1:
-            end = i + size
-            if (i == 0 or not _is_word_char(lower[i - 1])) and (end == n or not _is_word_char(lower[end])):
-                starts.append(i)
-            i = lower.find(word, i + 1)
-    if _SYMBOL.search(lower):
-        starts.extend(m.start() for m in _SYMBOL.finditer(lower))
-    starts.sort()
-    return starts
+CHUNK_CACHE_SIZE = 200_000
+"""Candidates of up to 200,000 distinct whitespace-separated chunks are cached."""
+
+
+@lru_cache(maxsize=CHUNK_CACHE_SIZE)
+def _chunk_candidates(chunk: str) -> tuple[tuple[int, re.Pattern], ...]:
+    """``(offset in chunk, regex to try)`` where a lexicon entry may start in one
+    whitespace-separated chunk of the lower-case text: each word (maximal ``\\w`` run) that some
+    entry can start with (``_may_start``) and each symbol (emoji, €) that starts a bucket."""
+    found = []
+    for m in _WORD.finditer(chunk):
+        word = m.group(0)
+        if _may_start(word):
+            rx = _word_regex(word)
+            if rx is not None:
+                found.append((m.start(), rx))
+    if _SYMBOL.search(chunk):
+        index = _index()[0]
+        for m in _SYMBOL.finditer(chunk):
+            rx = index.get(chunk[m.start()])
+            if rx is not None:
+                found.append((m.start(), rx))
+        found.sort(key=lambda t: t[0])
+    return tuple(found)
+
+
+def _candidates(lower: str) -> list[tuple[int, re.Pattern]]:
+    """Offsets where a lexicon entry may start, with the regex to try there, in text order.
+
+    Words and symbols never contain whitespace, so each whitespace-separated chunk is looked
+    at once (``_chunk_candidates``, cached): most chunks are common words with no candidate."""
+    out: list[tuple[int, re.Pattern]] = []
+    pos = 0
+    chunks = lower.split()
+    for chunk, found in zip(chunks, map(_chunk_candidates, chunks)):
+        if found:
+            pos = _find_chunk(lower, chunk, pos)
+            out.extend((pos + off, rx) for off, rx in found)
+            pos += len(chunk)
+    return out
+
+
+def _find_chunk(text: str, chunk: str, pos: int) -> int:
+    """Offset of the first whole whitespace-separated ``chunk`` at or after ``pos``.
+
+    ``_candidates`` skips the chunks without candidates; none of those equals ``chunk`` (it
+    would have the same candidates), so the first occurrence that stands between whitespace (or
+    the ends of the text) is the chunk itself, not a piece of a skipped one."""
+    n = len(text)
+    while True:
+        i = text.find(chunk, pos)
+        end = i + len(chunk)
+        if (i == 0 or text[i - 1].isspace()) and (end == n or text[end].isspace()):
+            return i
+        pos = i + 1
 
 
 def lexicon_reasons(text: str) -> list[Reason]:
     """Every lexicon match, with its family, weight and negation.
 
-    Matching runs on ``text.lower()`` (same length as ``text`` for German) through an index by
-    first character, so a post costs one regex call per word instead of one scan per pattern.
+    Matching runs on ``text.lower()`` (same length as ``text`` for German) at the few places an
+    entry may start (``_candidates``), each with a regex over just the entries that can start
+    there, so a post costs a handful of small regex calls instead of one scan per pattern.
     """
     lower = text.lower()
     if len(lower) != len(text):  # rare characters whose lower case is longer (e.g. "İ")
         lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
-    index = _index()[0]
     reasons: list[Reason] = []
     last: dict[str, Reason] = {}
-    for p in _candidate_starts(lower):
-        ch = lower[p]
-        rx = index.get(ch)
-        if rx is None:
-            continue
+    for p, rx in _candidates(lower):
         m = rx.match(lower, p)
         if m is None:
             continue
@@ -318,7 +405,10 @@ def lexicon_reasons(text: str) -> list[Reason]:
 def shouting_reasons(text: str) -> list[Reason]:
     """ALL-CAPS words (not acronyms) and ``!!!``/``?!?`` floods."""
     reasons = []
-    caps = [m for m in _CAPS_WORD.finditer(text) if m.group(0) not in ACRONYMS]
+    if not _CAPS_PAIR.search(text):
+        caps = []
+    else:
+        caps = [m for m in _CAPS_WORD.finditer(text) if m.group(0) not in ACRONYMS]
     for i, m in enumerate(caps):
         word = m.group(0)
         in_run = (i > 0 and _adjacent(text, caps[i - 1], m)) or (

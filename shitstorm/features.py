@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import chain, repeat
 
 import numpy as np
 from scipy import sparse
@@ -91,9 +92,10 @@ class StemNgrams:
 
     def __call__(self, analysis) -> list[str]:
         stems = analysis.stems
-        out = [s for s in stems] if self.min_n <= 1 else []
+        out = list(stems) if self.min_n <= 1 else []
         for n in range(max(2, self.min_n), self.max_n + 1):
-            out.extend(" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1))
+            # the n-grams stems[i : i + n] in order, as tuples of n shifted views
+            out.extend(map(" ".join, zip(*(stems[k:] for k in range(n)))))
         return out
 
 
@@ -122,6 +124,114 @@ TOKEN_CACHE_SIZE = 200_000
 """Per vectorizer, the vocabulary indices of up to 200,000 distinct tokens are cached; the
 cache is emptied when full (real text repeats its frequent words, so it refills fast)."""
 
+_INDEX_DTYPE = np.int64
+"""Column indices as stored in the token cache (raw bytes) and in the sparse matrix."""
+
+
+class _TokenIndexCache(dict):
+    """Token → the vocabulary indices of its character n-grams, as the raw bytes of an int64
+    array: a post's indices are then one ``b"".join`` of cached values (a memory copy)."""
+
+    def __init__(self, vectorizer):
+        super().__init__()
+        self.vectorizer = vectorizer
+
+    def __missing__(self, token: str) -> bytes:
+        vocab = self.vectorizer.vocabulary_
+        a = self.vectorizer.analyzer
+        got = np.array([i for g in _token_char_ngrams(token, a.min_n, a.max_n)
+                        if (i := vocab.get(g)) is not None], dtype=_INDEX_DTYPE).tobytes()
+        if len(self) >= TOKEN_CACHE_SIZE:
+            self.clear()
+        self[token] = got
+        return got
+
+
+class _StemBigramIndex:
+    """The vocabulary of ``StemNgrams(1, 2)`` as arrays: each stem seen in a term gets an id;
+    ``unigram[id]`` is the column of the stem (-1 if none) and ``bigram_keys`` (sorted) hold
+    ``id_a * n_stems + id_b`` of each bigram term "a b", ``bigram_columns`` its column. A batch
+    of posts is then looked up with a few numpy operations instead of a dict look-up per n-gram
+    string. Stems contain no space (tokens never do), so a term with one space is a bigram."""
+
+    def __init__(self, vocabulary: dict[str, int]):
+        self.ids: dict[str, int] = {}
+        unigrams: list[tuple[int, int]] = []
+        bigrams: list[tuple[int, int, int]] = []
+        for term, column in vocabulary.items():
+            parts = term.split(" ")
+            if len(parts) > 2 or "" in parts:
+                raise ValueError(f"not a stem uni- or bigram: {term!r}")
+            ids = [self.ids.setdefault(p, len(self.ids)) for p in parts]
+            if len(ids) == 1:
+                unigrams.append((ids[0], column))
+            else:
+                bigrams.append((ids[0], ids[1], column))
+        n = self.n_stems = len(self.ids)
+        self.unigram = np.full(n + 1, -1, dtype=_INDEX_DTYPE)  # slot n: stems outside the vocabulary
+        for i, column in unigrams:
+            self.unigram[i] = column
+        keys = np.array([a * n + b for a, b, _ in bigrams], dtype=_INDEX_DTYPE)
+        order = np.argsort(keys)
+        self.bigram_keys = keys[order]
+        self.bigram_columns = np.array([c for _, _, c in bigrams], dtype=_INDEX_DTYPE)[order]
+
+    def lookup(self, docs) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every uni- and bigram of the posts' stems that is in the vocabulary;
+        a post's n-grams in any order (``_count_matrix`` sorts)."""
+        n = self.n_stems
+        get = self.ids.get
+        lengths = np.fromiter((len(d.stems) for d in docs), dtype=_INDEX_DTYPE, count=len(docs))
+        ids = np.fromiter(chain.from_iterable(map(get, d.stems, repeat(n)) for d in docs),
+                          dtype=_INDEX_DTYPE, count=int(lengths.sum()))
+        row = np.repeat(np.arange(len(docs), dtype=_INDEX_DTYPE), lengths)
+        uni = self.unigram[ids]
+        keep = uni >= 0
+        rows, columns = [row[keep]], [uni[keep]]
+        if len(ids) > 1 and len(self.bigram_keys):
+            a, b = ids[:-1], ids[1:]
+            pair = (row[:-1] == row[1:]) & (a < n) & (b < n)  # same post, both stems known
+            keys = a[pair] * n + b[pair]
+            at = np.minimum(np.searchsorted(self.bigram_keys, keys), len(self.bigram_keys) - 1)
+            found = self.bigram_keys[at] == keys
+            rows.append(row[:-1][pair][found])
+            columns.append(self.bigram_columns[at[found]])
+        return np.concatenate(rows), np.concatenate(columns)
+
+
+BATCH_MIN_POSTS = 64
+"""From 64 posts on, the batch-wide numpy paths (one key sort, array look-up of stem n-grams)
+are used; below, their fixed cost of a few dozen numpy calls outweighs what they save, so a
+single ``score()`` takes the per-post path (the same numbers either way)."""
+
+
+def _count_matrix(rows: np.ndarray, columns: np.ndarray, n_docs: int, n_features: int,
+                  dtype) -> sparse.csr_matrix:
+    """Term counts as a CSR matrix in canonical form (column indices sorted within each row, no
+    duplicates): what ``csr_matrix(...).sum_duplicates()`` gives, but sorted in one numpy sort
+    of ``row * n_features + column`` keys instead of row by row (about 3× faster).
+    ``rows``/``columns``: the row and column of every occurrence of a term."""
+    if n_docs < BATCH_MIN_POSTS:
+        order = np.argsort(rows, kind="stable")
+        indptr = np.zeros(n_docs + 1, dtype=_INDEX_DTYPE)
+        np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
+        X = sparse.csr_matrix((np.ones(len(columns), dtype=dtype), columns[order], indptr),
+                              shape=(n_docs, n_features))
+        X.sum_duplicates()
+        return X
+    keys = rows * n_features + columns
+    if n_docs * n_features < 2**31:
+        keys = keys.astype(np.int32)  # a smaller key sorts faster
+    keys.sort()
+    first = np.ones(len(keys), dtype=bool)
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(keys))).astype(dtype)
+    row, col = np.divmod(keys[starts].astype(_INDEX_DTYPE), n_features)
+    indptr = np.zeros(n_docs + 1, dtype=_INDEX_DTYPE)
+    np.cumsum(np.bincount(row, minlength=n_docs), out=indptr[1:])
+    return sparse.csr_matrix((counts, col, indptr), shape=(n_docs, n_features))
+
 
 class CompactTfidfVectorizer(TfidfVectorizer):
     """``TfidfVectorizer`` for our analyzers, with two changes that keep results identical:
@@ -129,13 +239,14 @@ class CompactTfidfVectorizer(TfidfVectorizer):
     * the vocabulary is persisted as one newline-joined string instead of a dict of 100,000
       entries (a much smaller file that loads faster; terms never contain a newline);
     * ``transform`` counts features directly into a sparse matrix and, for ``CharNgrams``,
-      caches each token's vocabulary indices, so a post costs a few dict look-ups per word
+      caches each token's vocabulary indices, so a post costs one cache look-up per word
       instead of one per character n-gram.
     """
 
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_token_cache", None)
+        state.pop("_stem_index", None)
         vocab = state.pop("vocabulary_", None)
         if vocab is not None:
             terms = [""] * len(vocab)
@@ -151,43 +262,53 @@ class CompactTfidfVectorizer(TfidfVectorizer):
             state["vocabulary_"] = {t: i for i, t in enumerate(terms.split("\n"))}
         self.__dict__.update(state)
 
-    def _token_indices(self, token: str) -> list[int]:
-        cache = self.__dict__.setdefault("_token_cache", {})
-        got = cache.get(token)
-        if got is None:
-            vocab = self.vocabulary_
-            a = self.analyzer
-            got = [i for g in _token_char_ngrams(token, a.min_n, a.max_n)
-                   if (i := vocab.get(g)) is not None]
-            if len(cache) >= TOKEN_CACHE_SIZE:
-                cache.clear()
-            cache[token] = got
-        return got
+    def _char_index_cache(self) -> _TokenIndexCache:
+        cache = self.__dict__.get("_token_cache")
+        if cache is None or cache.vectorizer is not self:
+            cache = self.__dict__["_token_cache"] = _TokenIndexCache(self)
+        return cache
+
+    def _bigram_index(self) -> _StemBigramIndex | None:
+        """The array form of the vocabulary for ``StemNgrams(1, 2)`` (built on first use, never
+        persisted); None for other analyzers and vocabularies."""
+        a = self.analyzer
+        if not (isinstance(a, StemNgrams) and a.min_n == 1 and a.max_n == 2
+                and self.input == "content"):
+            return None
+        index = self.__dict__.get("_stem_index")
+        if index is None or index[0] is not self.vocabulary_:
+            try:
+                built = _StemBigramIndex(self.vocabulary_)
+            except ValueError:  # a vocabulary not made by StemNgrams: the generic path
+                built = None
+            index = self.__dict__["_stem_index"] = (self.vocabulary_, built)
+        return index[1]
 
     def transform(self, raw_documents):
         check_is_fitted(self, "vocabulary_")
         docs = list(raw_documents)
-        indices: list[int] = []
-        indptr = [0]
+        n = len(docs)
         if isinstance(self.analyzer, CharNgrams):
-            cache = self.__dict__.setdefault("_token_cache", {})
-            for doc in docs:
-                for tok in doc.tokens:
-                    got = cache.get(tok)
-                    indices.extend(got if got is not None else self._token_indices(tok))
-                indptr.append(len(indices))
+            lookup = self._char_index_cache().__getitem__
+            tokens = list(chain.from_iterable(doc.tokens for doc in docs))
+            parts = list(map(lookup, tokens))
+            size = np.dtype(_INDEX_DTYPE).itemsize
+            per_token = np.fromiter(map(len, parts), dtype=_INDEX_DTYPE, count=len(parts)) // size
+            per_doc = np.fromiter((len(doc.tokens) for doc in docs), dtype=_INDEX_DTYPE, count=n)
+            token_row = np.repeat(np.arange(n, dtype=_INDEX_DTYPE), per_doc)
+            rows = np.repeat(token_row, per_token)
+            columns = np.frombuffer(b"".join(parts), dtype=_INDEX_DTYPE)
+        elif n >= BATCH_MIN_POSTS and (index := self._bigram_index()) is not None:
+            rows, columns = index.lookup(docs)
         else:
             vocab = self.vocabulary_
             analyzer = self.build_analyzer()
-            for doc in docs:
-                indices.extend(i for f in analyzer(doc) if (i := vocab.get(f)) is not None)
-                indptr.append(len(indices))
-        X = sparse.csr_matrix(
-            (np.ones(len(indices), dtype=self.dtype), np.asarray(indices, dtype=np.int64),
-             np.asarray(indptr, dtype=np.int64)),
-            shape=(len(docs), len(self.vocabulary_)),
-        )
-        X.sum_duplicates()
+            per_doc_ids = [[i for i in map(vocab.get, analyzer(doc)) if i is not None] for doc in docs]
+            lengths = np.fromiter(map(len, per_doc_ids), dtype=_INDEX_DTYPE, count=n)
+            rows = np.repeat(np.arange(n, dtype=_INDEX_DTYPE), lengths)
+            columns = np.fromiter(chain.from_iterable(per_doc_ids), dtype=_INDEX_DTYPE,
+                                  count=int(lengths.sum()))
+        X = _count_matrix(rows, columns, n, len(self.vocabulary_), self.dtype)
         return self._weight(X)
 
     def _weight(self, X):

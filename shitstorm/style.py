@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from .normalise import EMAIL_TOKEN, MENTION_TOKEN, NUMBER_TOKEN, URL_TOKEN
 
@@ -35,59 +36,83 @@ _UPPER = re.compile(r"[A-ZÄÖÜÀ-ÖØ-Þ]")
 """Upper-case letters of German and its neighbours; other scripts count as letters, not caps."""
 
 
-_GROUPS = {w: i for i, group in enumerate((FIRST_PERSON, SECOND_PERSON, CONDITIONAL, FUTURE)) for w in group}
-_PLACEHOLDERS = {URL_TOKEN: 0, MENTION_TOKEN: 1, EMAIL_TOKEN: 2, NUMBER_TOKEN: 3}
+_COLUMN = {name: i for i, name in enumerate(STYLE_FEATURES)}
+_WORD_COLUMNS = {
+    w: _COLUMN[name]
+    for name, group in (("first_person", FIRST_PERSON), ("second_person", SECOND_PERSON),
+                        ("conditional", CONDITIONAL), ("future", FUTURE))
+    for w in group
+}
+_WORD_COLUMNS.update({URL_TOKEN: _COLUMN["urls"], MENTION_TOKEN: _COLUMN["mentions"],
+                      EMAIL_TOKEN: _COLUMN["emails"], NUMBER_TOKEN: _COLUMN["numbers"]})
+"""Lower-cased word → the column it is counted in (pronoun groups, placeholders)."""
+
+FIELD_BITS = 32
+"""A token's (or chunk's) counts are packed into one integer, 32 bits per field, so that a
+post's counts are a single C-level ``sum`` over cached integers. A field would overflow past
+4 billion tokens; posts are cut to 10,000 characters."""
+_MASK = (1 << FIELD_BITS) - 1
+_LETTERS = len(STYLE_FEATURES)
+_CAPS = len(STYLE_FEATURES) + 1
+"""Two fields past the ``STYLE_FEATURES`` columns: letters in words, upper-case letters."""
+_N_FIELDS = len(STYLE_FEATURES) + 2
+
+TOKEN_CACHE_SIZE = 200_000
+"""Packed counts of up to 200,000 distinct tokens (and as many whitespace-separated chunks)
+are cached; words are Zipfian, so nearly every look-up hits."""
+
+
+def _pack(counts: dict[int, int]) -> int:
+    return sum(n << (FIELD_BITS * field) for field, n in counts.items())
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def _token_counts(token: str) -> int:
+    """What one token adds to a post's style, packed: its letters (words only) and one for
+    each column of ``STYLE_FEATURES`` it counts in (``log_words`` holding the word count)."""
+    ch = token[0]
+    if ch.isalnum():
+        counts = {_LETTERS: len(token), _COLUMN["log_words"]: 1}
+        if len(token) >= 3 and token.isupper():
+            counts[_COLUMN["caps_words"]] = 1
+        col = _WORD_COLUMNS.get(token.lower())
+        if col is not None:
+            counts[col] = 1
+        return _pack(counts)
+    if ch in "!?":
+        return _pack({_COLUMN["punct_floods"]: 1} if len(token) >= 3 else {})
+    if ch == "_":
+        return 0
+    if token in ANGRY_EMOJI:
+        return _pack({_COLUMN["emoji"]: 1, _COLUMN["angry_emoji"]: 1})
+    if token in FRIENDLY_EMOJI:
+        return _pack({_COLUMN["emoji"]: 1, _COLUMN["friendly_emoji"]: 1})
+    return _pack({_COLUMN["emoji"]: 1})
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def _chunk_counts(chunk: str) -> int:
+    """Upper-case letters and elongations of one whitespace-separated chunk of the prepared
+    text, packed. Neither pattern matches whitespace, so the post's counts are the sums over
+    its chunks."""
+    return _pack({_CAPS: len(_UPPER.findall(chunk)),
+                  _COLUMN["elongations"]: len(ELONGATION.findall(chunk))})
 
 
 def style_vector(prepared: str, normalised: str, tokens: list[str]) -> list[float]:
-    """The ``STYLE_FEATURES`` of one post (prepared text, model view, tokens), in one pass."""
-    n_words = letters = caps_words = floods = emoji = angry = friendly = 0
-    groups = [0, 0, 0, 0]
-    placeholders = [0, 0, 0, 0]
-    for t in tokens:
-        ch = t[0]
-        if ch.isalnum():
-            n_words += 1
-            letters += len(t)
-            if len(t) >= 3 and t.isupper():
-                caps_words += 1
-            w = t.lower()
-            g = _GROUPS.get(w)
-            if g is not None:
-                groups[g] += 1
-            elif w[0] == "x":
-                ph = _PLACEHOLDERS.get(w)
-                if ph is not None:
-                    placeholders[ph] += 1
-        elif ch in "!?":
-            if len(t) >= 3:
-                floods += 1
-        elif ch != "_":
-            emoji += 1
-            if t in ANGRY_EMOJI:
-                angry += 1
-            elif t in FRIENDLY_EMOJI:
-                friendly += 1
-    caps = len(_UPPER.findall(prepared))
-    return [
-        math.log1p(len(prepared)),
-        math.log1p(n_words),
-        min(caps / letters, 1.0) if letters else 0.0,
-        float(caps_words),
-        float(prepared.count("!")),
-        float(prepared.count("?")),
-        float(floods),
-        float(len(ELONGATION.findall(prepared))),
-        float(emoji),
-        float(angry),
-        float(friendly),
-        float(placeholders[0]),
-        float(placeholders[1]),
-        float(placeholders[2]),
-        float(placeholders[3]),
-        float(prepared.count("#")),
-        float(groups[0]),
-        float(groups[1]),
-        float(groups[2]),
-        float(groups[3]),
-    ]
+    """The ``STYLE_FEATURES`` of one post (prepared text, model view, tokens).
+
+    Per-token and per-chunk counts come packed from caches (``_token_counts``,
+    ``_chunk_counts``) and are added up in one go."""
+    total = sum(map(_token_counts, tokens)) + sum(map(_chunk_counts, prepared.split()))
+    counts = [(total >> (FIELD_BITS * field)) & _MASK for field in range(_N_FIELDS)]
+    letters = counts[_LETTERS]
+    caps = counts[_CAPS]
+    counts[_COLUMN["exclamations"]] = prepared.count("!")
+    counts[_COLUMN["questions"]] = prepared.count("?")
+    counts[_COLUMN["hashtags"]] = prepared.count("#")
+    out = [float(c) for c in counts[: len(STYLE_FEATURES)]]
+    out[_COLUMN["log_chars"]] = math.log1p(len(prepared))
+    out[_COLUMN["log_words"]] = math.log1p(counts[_COLUMN["log_words"]])
+    out[_COLUMN["caps_ratio"]] = min(caps / letters, 1.0) if letters else 0.0
+    return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 from nltk.stem.snowball import GermanStemmer
 
@@ -32,16 +33,30 @@ def _keep(tok: str) -> bool:
     return unicodedata.category(ch) == "So"
 
 
+CHUNK_CACHE_SIZE = 200_000
+"""Tokens of up to 200,000 distinct whitespace-separated chunks are cached (``_chunk_tokens``);
+like words, chunks repeat (Zipf), so most of a post is tokenised by dict look-ups."""
+
+
 def tokenise(text: str) -> list[str]:
     """Words (case kept), ``!``/``?`` runs and emoji, in order.
+
+    No token contains or spans whitespace (``\\s`` and ``str.split`` agree on what whitespace
+    is), so the text is tokenised chunk by whitespace-separated chunk, each chunk through a
+    cache.
 
     >>> tokenise("Schon WIEDER?! Danke für nichts 👏👏")
     ['Schon', 'WIEDER', '?!', 'Danke', 'für', 'nichts', '👏', '👏']
     """
-    toks = _TOKEN.findall(text)
-    if not _PUNCT.search(text):
-        return toks  # fast path: nothing but words and !/? runs
-    return [t for t in toks if _keep(t)]
+    return list(chain.from_iterable(map(_chunk_tokens, text.split())))
+
+
+@lru_cache(maxsize=CHUNK_CACHE_SIZE)
+def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    toks = _TOKEN.findall(chunk)
+    if not _PUNCT.search(chunk):
+        return tuple(toks)  # nothing but words and !/? runs
+    return tuple(t for t in toks if _keep(t))
 
 
 @lru_cache(maxsize=STEM_CACHE_SIZE)
