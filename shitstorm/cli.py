@@ -4,6 +4,7 @@
     shitstorm score - < posts.txt                 # one post per line, JSON lines out
     shitstorm batch posts.csv --text-column text -o scored.csv
     shitstorm batch posts.parquet -o scored.parquet --jobs 2   # Parquet in and out (pyarrow)
+    shitstorm spark-score in.parquet out.parquet   # on Spark (pyspark), for spark-submit
     shitstorm explain "Danke für nichts, schon wieder kein Paket!"   # with triage and advice
     shitstorm redact - < posts.txt                # personal data → [TELEFON], [IBAN], …
     shitstorm info
@@ -854,6 +855,57 @@ def _ordered_parallel(pool, chunks, jobs: int, opts: BatchOptions):
         yield c, res.get()
 
 
+# --- spark-score ------------------------------------------------------------------------------
+def _spark_session(master: str | None):
+    """(session, whether we started it): ``--master`` if given; else the session that exists or
+    that ``spark-submit`` configured; else ``local[*]`` on this machine."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("shitstorm spark-score")
+    if master is None:
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            return active, False
+        if "PYSPARK_GATEWAY_PORT" in os.environ:  # run by spark-submit, which set the master
+            return builder.getOrCreate(), True
+        master = "local[*]"
+    if master.startswith("local"):
+        # Python workers on this machine: this interpreter, the one shitstorm is installed in
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return builder.master(master).getOrCreate(), True
+
+
+def cmd_spark_score(args) -> int:
+    try:
+        from pyspark.errors import AnalysisException
+
+        from . import spark as scorer
+    except ImportError:
+        raise CLIError("spark-score needs pyspark and pyarrow: pip install 'shitstorm[spark]'") from None
+    if args.policy and not args.triage:
+        raise CLIError("--policy is used by --triage; add --triage", EXIT_USAGE)
+    policy = _policy_arg(args)
+    if args.model:
+        from .model import load
+
+        load(args.model)  # fail here, not in every task, when the model does not check out
+    spark, started = _spark_session(args.master)
+    try:
+        df = spark.read.parquet(args.input)
+        scored = scorer.score(df, args.text_column, args.triage, prefix=args.prefix, model=args.model,
+                              policy=policy)
+        scored.write.mode("overwrite" if args.overwrite else "errorifexists").parquet(args.output)
+    except AnalysisException as exc:
+        raise CLIError(_arrow_error(exc)) from None
+    except (TypeError, ValueError) as exc:  # the text column's type, a column clash
+        raise CLIError(f"{args.input}: {exc}", EXIT_USAGE) from None
+    finally:
+        if started:
+            spark.stop()
+    print(f"scored {args.input} -> {args.output}", file=sys.stderr)
+    return 0
+
+
 # --- train ------------------------------------------------------------------------------------
 def cmd_train(args) -> int:
     from .dataset import read_labelled_csv
@@ -917,6 +969,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --triage: read " + ", ".join(CONTEXT_FIELDS) + " from the input's columns")
     b.add_argument("--lang", choices=["de", "en"], default="de", help="language of triage advice (JSONL)")
     b.set_defaults(func=cmd_batch)
+
+    sp = sub.add_parser("spark-score", help="score a Parquet archive on Spark (pyspark): for spark-submit",
+                        description="Read Parquet with Spark, append the score columns (typed as in "
+                        "batch's Parquet output; pii always), write a Parquet directory. Without "
+                        "--master: the session spark-submit configured, else local[*].")
+    sp.add_argument("input", help="Parquet file, directory or glob (any path Spark reads: s3://, abfss://, dbfs:/)")
+    sp.add_argument("output", help="output directory (Spark writes part files)")
+    sp.add_argument("--text-column", default="text", help="string column holding the post (default: text)")
+    sp.add_argument("--triage", action="store_true", help="add priority, respond_within, route and tags")
+    sp.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
+    sp.add_argument("--prefix", default="", help="prefix for the appended columns")
+    sp.add_argument("--model", metavar="DIR",
+                    help="model directory every executor can read (default: the bundled model)")
+    sp.add_argument("--master", metavar="URL", help="Spark master, e.g. local[4] or yarn (default: see above)")
+    sp.add_argument("--overwrite", action="store_true", help="replace the output directory if it exists")
+    sp.set_defaults(func=cmd_spark_score)
 
     e = sub.add_parser("explain", parents=[common], help="scores with reasons, for people")
     e.add_argument("text", nargs="+", help='the post, or "-" for stdin')
