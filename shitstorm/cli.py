@@ -361,7 +361,7 @@ enough to split work on."""
 def _pyarrow():
     try:
         import pyarrow
-        import pyarrow.parquet  # noqa: F401
+        import pyarrow.parquet
     except ImportError:
         raise CLIError("Parquet needs pyarrow: pip install 'shitstorm[parquet]'") from None
     return pyarrow
@@ -394,8 +394,10 @@ def _is_text_type(pa, t) -> bool:
             or getattr(pa.types, "is_string_view", lambda _: False)(t))
 
 
-def _read_parquet_chunks(path: str, text_column: str, counter: _RowCounter, with_context: bool = False):
-    """Row groups streamed ``CHUNK_ROWS`` rows at a time; yields the column names, then chunks."""
+def _read_parquet_chunks(path: str, text_column: str, counter: _RowCounter, with_context: bool = False,
+                         rows: bool = True):
+    """Row groups streamed ``CHUNK_ROWS`` rows at a time; yields the column names, then chunks.
+    Without ``rows`` (Parquet output, which takes the Arrow batch) the values stay in Arrow."""
     pa = _pyarrow()
     try:
         pf = pa.parquet.ParquetFile(path)
@@ -418,7 +420,7 @@ def _read_parquet_chunks(path: str, text_column: str, counter: _RowCounter, with
     try:
         for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
             texts = batch.column(text_column).to_pylist()
-            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)] if rows else []
             ctx_values = [batch.column(n).to_pylist() for n in ctx_cols]
             chunk = _ArrowChunk()
             chunk.batch = batch
@@ -427,7 +429,7 @@ def _read_parquet_chunks(path: str, text_column: str, counter: _RowCounter, with
                 ctx = (_context_from({n: v[k] for n, v in zip(ctx_cols, ctx_values)}, f"{path}: row {row}")
                        if with_context else None)
                 text = texts[k]
-                chunk.append(([c[k] for c in columns], "" if text is None else text, ctx))
+                chunk.append(([c[k] for c in columns] if rows else None, "" if text is None else text, ctx))
             counter.chars = row
             yield chunk
     except (pa.ArrowException, OSError) as exc:
@@ -438,22 +440,23 @@ class _ParquetSink:
     """Writes chunks as Parquet: the input columns (typed as they came), the score columns of
     ``shitstorm.arrow`` and, with ``--keep-original``, ``original_text``."""
 
-    def __init__(self, out, header, opts: "BatchOptions", text_col: str, original_col: str | None, where: str,
+    def __init__(self, out, header, opts: BatchOptions, text_col: str, original_col: str | None, where: str,
                  input_schema=None):
         self.pa = _pyarrow()
-        self.parquet_schema = input_schema  # the input file's, for Parquet input
         self.out = out
         self.header = header  # column names of CSV or Parquet input; None for JSON lines
+        self.parquet_schema = input_schema  # the input file's, for Parquet input
         self.opts = opts
         self.text_col = text_col
         self.original_col = original_col
         self.where = where
-        self.schema = None
-        self.input_schema = None
+        self.json_keys: list[str] = []  # JSON lines: the fields of the first object …
+        self.json_schema = None  # … typed from the first chunk
+        self.schema = None  # of the output, fixed by the first chunk
         self.writer = None
-        self.buffer: list = []
-        self.rows = 0
-        self.lines = 0
+        self.buffer: list = []  # record batches of the next row group
+        self.rows = 0  # rows in the buffer
+        self.lines = 0  # JSON lines read, for error messages
 
     def _input_batch(self, chunk):
         pa = self.pa
@@ -464,16 +467,16 @@ class _ParquetSink:
                 [pa.array([row[i] for row, _, _ in chunk], pa.string()) for i in range(len(self.header))],
                 names=list(self.header))
         # JSON lines: the fields of the first object; types inferred from the first chunk
-        if self.input_schema is None:
-            self.keys = list(chunk[0][0].keys())
-        records = [{k: obj.get(k) for k in self.keys} for obj, _, _ in chunk]
+        if self.json_schema is None:
+            self.json_keys = list(chunk[0][0].keys())
+        records = [{k: obj.get(k) for k in self.json_keys} for obj, _, _ in chunk]
         first, last = self.lines + 1, self.lines + len(chunk)
         self.lines = last
         try:
-            if self.input_schema is None:
+            if self.json_schema is None:
                 inferred = pa.RecordBatch.from_pylist(records).schema
-                self.input_schema = pa.schema([f.with_type(_no_null_type(pa, f.type)) for f in inferred])
-            return pa.RecordBatch.from_pylist(records, schema=self.input_schema)
+                self.json_schema = pa.schema([f.with_type(_no_null_type(pa, f.type)) for f in inferred])
+            return pa.RecordBatch.from_pylist(records, schema=self.json_schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
             raise CLIError(f"{self.where}: lines {first}-{last}: a field does not fit the type taken from the "
                            f"first {CHUNK_ROWS:,} lines ({_arrow_error(exc)}); Parquet needs one type per column"
@@ -492,8 +495,7 @@ class _ParquetSink:
             names.append(self.original_col)
             columns.append(pa.array([t for _, t, _ in chunk], pa.string()))
         if self.schema is None:
-            fields = [pa.field(n, c.type) for n, c in zip(names, columns)]
-            self.schema = pa.schema(fields)
+            self.schema = pa.schema([pa.field(n, c.type) for n, c in zip(names, columns)])
         self.buffer.append(pa.RecordBatch.from_arrays(columns, schema=self.schema))
         self.rows += len(chunk)
         if self.rows >= PARQUET_ROW_GROUP_ROWS or sum(b.nbytes for b in self.buffer) >= PARQUET_ROW_GROUP_BYTES:
@@ -736,7 +738,8 @@ def cmd_batch(args) -> int:
     opts = _batch_options(args, out_fmt)
     if in_fmt == "parquet":
         fh, counting = None, _RowCounter()
-        reader = _read_parquet_chunks(args.input, args.text_column, counting, with_context=args.context)
+        reader = _read_parquet_chunks(args.input, args.text_column, counting, with_context=args.context,
+                                      rows=out_fmt != "parquet")
     else:
         fh, size = _open_in(args.input)
         counting = _Counting(fh)

@@ -185,3 +185,15 @@ def test_without_pyarrow_parquet_says_what_to_install(tiny_model_dir, tmp_path, 
     code = cli.main(["batch", str(src), "-o", str(tmp_path / "out.parquet"), "--model", str(tiny_model_dir)])
     assert code == 1 and "pip install 'shitstorm[parquet]'" in capsys.readouterr().err
     assert not (tmp_path / "out.parquet").exists()
+
+
+def test_parquet_to_stdout_when_it_is_not_a_terminal(tiny_model_dir, tmp_path):
+    import io
+    import subprocess
+
+    src = write_csv(tmp_path / "in.csv", [("1", "Frechheit!!!"), ("2", "Danke")], header=("id", "text"))
+    exe = [sys.executable, "-m", "shitstorm", "batch", str(src), "--output-format", "parquet",
+           "--model", str(tiny_model_dir)]
+    p = subprocess.run(exe, capture_output=True, check=True)
+    table = pq.read_table(io.BytesIO(p.stdout))
+    assert table.column("id").to_pylist() == ["1", "2"] and table.num_rows == 2
