@@ -864,7 +864,9 @@ def _spark_session(master: str | None):
     that ``spark-submit`` configured; else ``local[*]`` on this machine."""
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("shitstorm spark-score")
+    builder = (SparkSession.builder.appName("shitstorm spark-score")
+               # Spark's stage progress bar on stderr only when it is a terminal, like batch's
+               .config("spark.ui.showConsoleProgress", "true" if sys.stderr.isatty() else "false"))
     if master is None:
         active = SparkSession.getActiveSession()
         if active is not None:

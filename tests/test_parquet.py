@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-pa = pytest.importorskip("pyarrow", reason="pyarrow is in the test extra: pip install -e '.[test]'")
-import pyarrow.parquet as pq  # noqa: E402
+import pyarrow as pa  # the test extra installs it
+import pyarrow.parquet as pq
 
-from shitstorm import cli  # noqa: E402
-from shitstorm.arrow import score_schema  # noqa: E402
+from shitstorm import cli
+from shitstorm.arrow import score_schema
 
-from .conftest import TINY_CORPUS, write_csv  # noqa: E402
-from .test_cli import PII_ROWS, run  # noqa: E402
+from .conftest import TINY_CORPUS, write_csv
+from .test_cli import PII_ROWS, run
 
 POSTS = [t for t, _, _ in TINY_CORPUS]
 

@@ -1,7 +1,7 @@
 """``shitstorm.spark`` and ``shitstorm spark-score`` in Spark local mode (issue #7).
 
 One shared session (``local[2]``) for the module. Skipped only when there is no Java: CI
-installs it (``.ci/run``), as it installs pyspark through the test extra.
+installs it (``.ci/run``); pyspark and pyarrow come with the test extra.
 """
 
 import csv
@@ -16,9 +16,8 @@ import pytest
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("Spark needs Java (apt-get install openjdk-17-jre-headless; .ci/run installs it)",
                 allow_module_level=True)
-pytest.importorskip("pyspark", reason="pyspark is in the test extra: pip install -e '.[test]'")
-pa = pytest.importorskip("pyarrow", reason="pyarrow is in the test extra: pip install -e '.[test]'")
 
+import pyarrow as pa  # noqa: E402  (pyspark and pyarrow come with the test extra)
 import pyarrow.parquet as pq  # noqa: E402
 
 import shitstorm  # noqa: E402
