@@ -3,6 +3,8 @@
     shitstorm score "Wenn ich bis morgen nichts höre, geht das an die BILD!"
     shitstorm score - < posts.txt                 # one post per line, JSON lines out
     shitstorm batch posts.csv --text-column text -o scored.csv
+    shitstorm batch posts.parquet -o scored.parquet --jobs 2   # Parquet in and out (pyarrow)
+    shitstorm spark-score in.parquet out.parquet   # on Spark (pyspark), for spark-submit
     shitstorm explain "Danke für nichts, schon wieder kein Paket!"   # with triage and advice
     shitstorm redact - < posts.txt                # personal data → [TELEFON], [IBAN], …
     shitstorm info
@@ -250,8 +252,10 @@ def _guess_format(path: str, given: str | None) -> str:
         return "jsonl"
     if suffix in (".csv", ".tsv", ".txt", ""):
         return "csv"
-    raise CLIError(f"cannot tell the format of {path}; use --input-format/--output-format csv|jsonl",
-                   EXIT_USAGE)
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    raise CLIError(f"cannot tell the format of {path}; use --input-format/--output-format "
+                   "csv|jsonl|parquet", EXIT_USAGE)
 
 
 def _open_in(path: str):
@@ -346,6 +350,221 @@ def _read_jsonl_chunks(fh, text_column: str, path: str, with_context: bool = Fal
         yield chunk
 
 
+# --- Parquet (pyarrow) ------------------------------------------------------------------------
+PARQUET_ROW_GROUP_ROWS = 50_000
+PARQUET_ROW_GROUP_BYTES = 32 * 1024 * 1024
+"""Output row groups: written when this many rows or bytes are buffered (whichever comes
+first), so memory stays bounded however long the posts are, and readers get row groups large
+enough to split work on."""
+
+
+def _pyarrow():
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise CLIError("Parquet needs pyarrow: pip install 'shitstorm[parquet]'") from None
+    return pyarrow
+
+
+def _arrow_error(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+class _ArrowChunk(list):
+    """A chunk of Parquet rows, ``(values, text, context)`` like the other readers, with the
+    Arrow record batch they came from, so that Parquet output keeps the input's types."""
+
+    batch = None
+
+
+class _RowCounter:
+    """Rows read so far, in place of ``_Counting``'s characters (the progress bar); ``total``
+    rows and the Arrow ``schema`` of the file, once it is open."""
+
+    chars = 0
+    total = None
+    schema = None
+
+
+def _is_text_type(pa, t) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)
+            or getattr(pa.types, "is_string_view", lambda _: False)(t))
+
+
+def _read_parquet_chunks(path: str, text_column: str, counter: _RowCounter, with_context: bool = False,
+                         rows: bool = True):
+    """Row groups streamed ``CHUNK_ROWS`` rows at a time; yields the column names, then chunks.
+    Without ``rows`` (Parquet output, which takes the Arrow batch) the values stay in Arrow."""
+    pa = _pyarrow()
+    try:
+        pf = pa.parquet.ParquetFile(path)
+        schema = pf.schema_arrow
+    except FileNotFoundError:
+        raise CLIError(f"{path}: no such file") from None
+    except (pa.ArrowException, OSError) as exc:
+        raise CLIError(f"{path}: not a readable Parquet file: {_arrow_error(exc)}") from None
+    names = list(schema.names)
+    if text_column not in names:
+        raise CLIError(f"{path}: no column {text_column!r} (columns: {', '.join(names)}); "
+                       "choose one with --text-column", EXIT_USAGE)
+    text_type = schema.field(text_column).type
+    if not _is_text_type(pa, text_type):
+        raise CLIError(f"{path}: column {text_column!r} is {text_type}, not a string column", EXIT_USAGE)
+    ctx_cols = [n for n in CONTEXT_FIELDS if n in names] if with_context else []
+    counter.total, counter.schema = pf.metadata.num_rows, schema
+    yield names
+    row = 0
+    try:
+        for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
+            texts = batch.column(text_column).to_pylist()
+            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)] if rows else []
+            ctx_values = [batch.column(n).to_pylist() for n in ctx_cols]
+            chunk = _ArrowChunk()
+            chunk.batch = batch
+            for k in range(batch.num_rows):
+                row += 1
+                ctx = (_context_from({n: v[k] for n, v in zip(ctx_cols, ctx_values)}, f"{path}: row {row}")
+                       if with_context else None)
+                text = texts[k]
+                chunk.append(([c[k] for c in columns] if rows else None, "" if text is None else text, ctx))
+            counter.chars = row
+            yield chunk
+    except (pa.ArrowException, OSError) as exc:
+        raise CLIError(f"{path}: unreadable Parquet data after row {row}: {_arrow_error(exc)}") from None
+
+
+class _ParquetSink:
+    """Writes chunks as Parquet: the input columns (typed as they came), the score columns of
+    ``shitstorm.arrow`` and, with ``--keep-original``, ``original_text``."""
+
+    def __init__(self, out, header, opts: BatchOptions, text_col: str, original_col: str | None, where: str,
+                 input_schema=None):
+        self.pa = _pyarrow()
+        self.out = out
+        self.header = header  # column names of CSV or Parquet input; None for JSON lines
+        self.parquet_schema = input_schema  # the input file's, for Parquet input
+        self.opts = opts
+        self.text_col = text_col
+        self.original_col = original_col
+        self.where = where
+        self.json_keys: list[str] = []  # JSON lines: the fields of the first object …
+        self.json_schema = None  # … typed from the first chunk
+        self.schema = None  # of the output, fixed by the first chunk
+        self.writer = None
+        self.buffer: list = []  # record batches of the next row group
+        self.rows = 0  # rows in the buffer
+        self.lines = 0  # JSON lines read, for error messages
+
+    def _input_batch(self, chunk):
+        pa = self.pa
+        if getattr(chunk, "batch", None) is not None:
+            return chunk.batch
+        if self.header is not None:  # CSV: every cell is a string
+            return pa.RecordBatch.from_arrays(
+                [pa.array([row[i] for row, _, _ in chunk], pa.string()) for i in range(len(self.header))],
+                names=list(self.header))
+        # JSON lines: the fields of the first object; types inferred from the first chunk
+        if self.json_schema is None:
+            self.json_keys = list(chunk[0][0].keys())
+        records = [{k: obj.get(k) for k in self.json_keys} for obj, _, _ in chunk]
+        first, last = self.lines + 1, self.lines + len(chunk)
+        self.lines = last
+        try:
+            if self.json_schema is None:
+                inferred = pa.RecordBatch.from_pylist(records).schema
+                self.json_schema = pa.schema([f.with_type(_no_null_type(pa, f.type)) for f in inferred])
+            return pa.RecordBatch.from_pylist(records, schema=self.json_schema)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+            raise CLIError(f"{self.where}: lines {first}-{last}: a field does not fit the type taken from the "
+                           f"first {CHUNK_ROWS:,} lines ({_arrow_error(exc)}); Parquet needs one type per column"
+                           ) from None
+
+    def write(self, chunk, scored, redacted) -> None:
+        pa = self.pa
+        batch = self._input_batch(chunk)
+        names, columns = list(batch.schema.names), list(batch.columns)
+        if redacted is not None:
+            i = names.index(self.text_col)
+            columns[i] = pa.array(redacted, pa.string())
+        names += list(scored.schema.names)
+        columns += list(scored.columns)
+        if self.original_col:
+            names.append(self.original_col)
+            columns.append(pa.array([t for _, t, _ in chunk], pa.string()))
+        if self.schema is None:
+            self.schema = pa.schema([pa.field(n, c.type) for n, c in zip(names, columns)])
+        self.buffer.append(pa.RecordBatch.from_arrays(columns, schema=self.schema))
+        self.rows += len(chunk)
+        if self.rows >= PARQUET_ROW_GROUP_ROWS or sum(b.nbytes for b in self.buffer) >= PARQUET_ROW_GROUP_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        if self.writer is None:
+            self.writer = self.pa.parquet.ParquetWriter(self.out, self.schema)
+        table = self.pa.Table.from_batches(self.buffer, schema=self.schema)
+        self.writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        self.buffer, self.rows = [], 0
+
+    def close(self) -> None:
+        self.flush()
+        if self.writer is None:  # no rows: still a valid file, with the columns it would have had
+            from .arrow import score_schema
+
+            pa = self.pa
+            if self.parquet_schema is not None:
+                fields = list(self.parquet_schema)
+            else:
+                fields = [pa.field(n, pa.string()) for n in self.header or ()]
+            fields += list(score_schema(self.opts.prefix, pii=self.opts.pii, triage=self.opts.triage))
+            if self.original_col:
+                fields.append(pa.field(self.original_col, pa.string()))
+            self.schema = pa.schema(fields)
+            self.writer = pa.parquet.ParquetWriter(self.out, self.schema)
+        self.writer.close()
+
+
+def _no_null_type(pa, t):
+    """A type inferred from JSON with ``null`` (no value seen yet, even inside lists and objects)
+    replaced by string, so that later lines may fill it."""
+    if pa.types.is_null(t):
+        return pa.string()
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(_no_null_type(pa, t.value_type))
+    if pa.types.is_struct(t):
+        return pa.struct([f.with_type(_no_null_type(pa, f.type)) for f in t])
+    return t
+
+
+def _cell(value):
+    """A CSV cell for a typed (Parquet or JSON) value: strings as they are, lists and objects as
+    JSON, dates in ISO format, missing values empty."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _json_default(value):
+    """JSON for the typed values a Parquet file may hold (dates, decimals, bytes)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        import base64
+
+        return base64.b64encode(value).decode("ascii")
+    return str(value)  # Decimal, timedelta
+
+
 CONTEXT_FIELDS = ("channel", "followers", "likes", "shares", "replies", "minutes_since_post",
                   "earlier_contacts")
 """Input columns (or JSON fields, or a nested ``context`` object) read by ``batch --context``."""
@@ -389,6 +608,8 @@ class BatchOptions:
     triage: bool = False
     policy: object = None  # shitstorm.Policy (pickles) or None for the default
     lang: str = "de"
+    parquet: bool = False  # Parquet output: workers return typed Arrow columns, not dicts
+    prefix: str = ""
 
 
 def _flat(score: dict, prefix: str, opts: BatchOptions = BatchOptions()) -> dict:
@@ -438,36 +659,52 @@ def _init_worker(model_path, trust) -> None:
     _WORKER_MODEL = load(model_path, trust=trust) if model_path else default_model()
 
 
-def _score_texts(texts: list[str], contexts: list | None = None,
-                 opts: BatchOptions = BatchOptions()) -> list[dict]:
-    """Score one chunk in a worker: the score dicts, plus redacted text and triage if asked."""
+def _without_pii(s: Score) -> Score:
+    """``s`` with every finding's text, and every reason overlapping one, replaced by the kind's
+    placeholder: the scores must not carry what a redacted text no longer does."""
+    from dataclasses import replace
+
+    from .schema import PII_PLACEHOLDERS
+
+    if not s.pii:
+        return s
+    reasons = tuple(
+        replace(r, text=next((PII_PLACEHOLDERS[f.kind] for f in s.pii if f.start < r.end and r.start < f.end),
+                             r.text))
+        for r in s.reasons)
+    return replace(s, reasons=reasons, pii=tuple(replace(f, text=PII_PLACEHOLDERS[f.kind]) for f in s.pii))
+
+
+def _score_texts(texts: list[str], contexts: list | None = None, opts: BatchOptions = BatchOptions()):
+    """Score one chunk in a worker: the score dicts, plus redacted text and triage if asked; for
+    Parquet output the typed columns of ``shitstorm.arrow`` and the redacted texts (or None)."""
     scores = _WORKER_MODEL.score_many(texts)
-    if not (opts.redact or opts.triage):
+    if not (opts.redact or opts.triage or opts.parquet):
         return [s.to_dict() for s in scores]
     from .pii import redact
     from .policy import triage
-    from .schema import PII_PLACEHOLDERS
 
+    triages = ([triage(s, opts.policy, contexts[k] if contexts else None, lang=opts.lang)
+                for k, s in enumerate(scores)] if opts.triage else None)
+    redacted = [redact(t) for t in texts] if opts.redact else None
+    if opts.redact:
+        scores = [_without_pii(s) for s in scores]
+    if opts.parquet:
+        from .arrow import score_arrays
+
+        return score_arrays(scores, triages, opts.prefix, pii=opts.pii), redacted
     out = []
-    for k, (text, s) in enumerate(zip(texts, scores)):
+    for k, s in enumerate(scores):
         d = s.to_dict()
-        if opts.redact:
-            d["redacted_text"] = redact(text)
-            # the scores must not carry what the text no longer does
-            d["pii"] = [dict(f, text=PII_PLACEHOLDERS[f["kind"]]) for f in d["pii"]]
-            d["reasons"] = [
-                dict(r, text=next((PII_PLACEHOLDERS[f.kind] for f in s.pii
-                                   if f.start < r["end"] and r["start"] < f.end), r["text"]))
-                for r in d["reasons"]
-            ]
-        if opts.triage:
-            ctx = contexts[k] if contexts else None
-            d["triage"] = triage(s, opts.policy, ctx, lang=opts.lang).to_dict()
+        if redacted is not None:
+            d["redacted_text"] = redacted[k]
+        if triages is not None:
+            d["triage"] = triages[k].to_dict()
         out.append(d)
     return out
 
 
-def _batch_options(args) -> BatchOptions:
+def _batch_options(args, out_fmt: str) -> BatchOptions:
     policy = None
     if args.policy:
         if not args.triage:
@@ -482,7 +719,8 @@ def _batch_options(args) -> BatchOptions:
         raise CLIError("--context is used by --triage; add --triage", EXIT_USAGE)
     if args.keep_original and not args.redact:
         raise CLIError("--keep-original only makes sense with --redact", EXIT_USAGE)
-    return BatchOptions(pii=args.pii, redact=args.redact, triage=args.triage, policy=policy, lang=args.lang)
+    return BatchOptions(pii=args.pii, redact=args.redact, triage=args.triage, policy=policy, lang=args.lang,
+                        parquet=out_fmt == "parquet", prefix=args.prefix)
 
 
 def cmd_batch(args) -> int:
@@ -491,15 +729,28 @@ def cmd_batch(args) -> int:
     out_fmt = _guess_format(args.output, args.output_format) if args.output != "-" else (args.output_format or in_fmt)
     if args.jobs < 1:
         raise CLIError("--jobs must be at least 1", EXIT_USAGE)
-    opts = _batch_options(args)
-    fh, size = _open_in(args.input)
-    counting = _Counting(fh)
-    read = _read_csv_chunks if in_fmt == "csv" else _read_jsonl_chunks
-    reader = read(counting, args.text_column, args.input, with_context=args.context)
+    if in_fmt == "parquet" and args.input == "-":
+        raise CLIError("Parquet input must be a file (it is read from its end), not stdin", EXIT_USAGE)
+    if out_fmt == "parquet":
+        _pyarrow()
+        if args.output == "-" and sys.stdout.isatty():
+            raise CLIError("will not write Parquet to a terminal; use -o FILE.parquet", EXIT_USAGE)
+    opts = _batch_options(args, out_fmt)
+    if in_fmt == "parquet":
+        fh, counting = None, _RowCounter()
+        reader = _read_parquet_chunks(args.input, args.text_column, counting, with_context=args.context,
+                                      rows=out_fmt != "parquet")
+    else:
+        fh, size = _open_in(args.input)
+        counting = _Counting(fh)
+        read = _read_csv_chunks if in_fmt == "csv" else _read_jsonl_chunks
+        reader = read(counting, args.text_column, args.input, with_context=args.context)
     prefix = args.prefix
     original_col = f"{prefix}original_text"
     try:
         header = next(reader)
+        if in_fmt == "parquet":
+            size = counting.total  # the progress bar counts rows
         new_cols = _new_columns(prefix, opts) + ([original_col] if args.keep_original else [])
         if header is not None:
             clash = [c for c in new_cols if c in header]
@@ -507,14 +758,17 @@ def cmd_batch(args) -> int:
                 raise CLIError(f"{args.input}: already has column(s) {', '.join(clash)}; "
                                "use --prefix shitstorm_ to name the new ones apart", EXIT_USAGE)
     except BaseException:
-        fh.close()
+        if fh is not None:
+            fh.close()
         raise
+    binary = out_fmt == "parquet"
     if args.output == "-":
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+        out = (sys.stdout.buffer if binary else
+               io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False))
         tmp_path = None
     else:
         tmp_path = Path(args.output).with_name(f".{Path(args.output).name}.part")
-        out = open(tmp_path, "w", encoding="utf-8", newline="")
+        out = open(tmp_path, "wb") if binary else open(tmp_path, "w", encoding="utf-8", newline="")
     progress = Progress(size, None if not args.quiet else False)
     pool = None
     text_col = args.text_column
@@ -531,6 +785,9 @@ def cmd_batch(args) -> int:
         else:
             _WORKER_MODEL = _model(args)
             pairs = ((chunk, _score_texts(texts, ctxs, opts)) for chunk, texts, ctxs in chunks)
+        if out_fmt == "parquet":
+            _write_parquet(pairs, out, header, opts, args, progress, counting)
+            pairs = ()
         if out_fmt == "csv":
             writer = csv.writer(out)
             if header is not None:
@@ -546,7 +803,7 @@ def cmd_batch(args) -> int:
                     values = list(row) if isinstance(row, list) else [row.get(k, "") for k in header]
                     if redacted is not None and redacted != text:
                         values[header.index(text_col)] = redacted
-                    writer.writerow(values + list(_flat(sc, prefix, opts).values()) + extra)
+                    writer.writerow([_cell(v) for v in values] + list(_flat(sc, prefix, opts).values()) + extra)
                 else:
                     obj = dict(row) if isinstance(row, dict) else dict(zip(header, row))
                     if redacted is not None and redacted != text:
@@ -554,7 +811,7 @@ def cmd_batch(args) -> int:
                     obj[f"{prefix}shitstorm" if prefix else "shitstorm"] = sc
                     if args.keep_original:
                         obj[original_col] = text
-                    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                    out.write(json.dumps(obj, ensure_ascii=False, default=_json_default) + "\n")
             progress.update(len(chunk), counting.chars)
         out.flush()
     except BaseException:
@@ -565,14 +822,25 @@ def cmd_batch(args) -> int:
     finally:
         if pool is not None:
             pool.terminate()
-        fh.close()
+        if fh is not None:
+            fh.close()
     if tmp_path is not None:
         out.close()
         os.replace(tmp_path, args.output)
-    else:
+    elif not binary:
         out.detach()
     progress.close()
     return 0
+
+
+def _write_parquet(pairs, out, header, opts: BatchOptions, args, progress, counting) -> None:
+    original_col = f"{args.prefix}original_text" if args.keep_original else None
+    sink = _ParquetSink(out, header, opts, args.text_column, original_col, args.input,
+                        input_schema=getattr(counting, "schema", None))
+    for chunk, (scored, redacted) in pairs:
+        sink.write(chunk, scored, redacted)
+        progress.update(len(chunk), counting.chars)
+    sink.close()
 
 
 def _ordered_parallel(pool, chunks, jobs: int, opts: BatchOptions):
@@ -636,6 +904,59 @@ def cmd_helpdesk_sync(args) -> int:
     return EXIT_DATA if failed else 0
 
 
+# --- spark-score ------------------------------------------------------------------------------
+def _spark_session(master: str | None):
+    """(session, whether we started it): ``--master`` if given; else the session that exists or
+    that ``spark-submit`` configured; else ``local[*]`` on this machine."""
+    from pyspark.sql import SparkSession
+
+    builder = (SparkSession.builder.appName("shitstorm spark-score")
+               # Spark's stage progress bar on stderr only when it is a terminal, like batch's
+               .config("spark.ui.showConsoleProgress", "true" if sys.stderr.isatty() else "false"))
+    if master is None:
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            return active, False
+        if "PYSPARK_GATEWAY_PORT" in os.environ:  # run by spark-submit, which set the master
+            return builder.getOrCreate(), True
+        master = "local[*]"
+    if master.startswith("local"):
+        # Python workers on this machine: this interpreter, the one shitstorm is installed in
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return builder.master(master).getOrCreate(), True
+
+
+def cmd_spark_score(args) -> int:
+    try:
+        from pyspark.errors import AnalysisException
+
+        from . import spark as scorer
+    except ImportError:
+        raise CLIError("spark-score needs pyspark and pyarrow: pip install 'shitstorm[spark]'") from None
+    if args.policy and not args.triage:
+        raise CLIError("--policy is used by --triage; add --triage", EXIT_USAGE)
+    policy = _policy_arg(args)
+    if args.model:
+        from .model import load
+
+        load(args.model)  # fail here, not in every task, when the model does not check out
+    spark, started = _spark_session(args.master)
+    try:
+        df = spark.read.parquet(args.input)
+        scored = scorer.score(df, args.text_column, args.triage, prefix=args.prefix, model=args.model,
+                              policy=policy)
+        scored.write.mode("overwrite" if args.overwrite else "errorifexists").parquet(args.output)
+    except AnalysisException as exc:
+        raise CLIError(_arrow_error(exc)) from None
+    except (TypeError, ValueError) as exc:  # the text column's type, a column clash
+        raise CLIError(f"{args.input}: {exc}", EXIT_USAGE) from None
+    finally:
+        if started:
+            spark.stop()
+    print(f"scored {args.input} -> {args.output}", file=sys.stderr)
+    return 0
+
+
 # --- train ------------------------------------------------------------------------------------
 def cmd_train(args) -> int:
     from .dataset import read_labelled_csv
@@ -676,12 +997,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=["de", "en"], default="de", help="language of the advice")
     s.set_defaults(func=cmd_score)
 
-    b = sub.add_parser("batch", parents=[common], help="score a CSV or JSON-lines file")
-    b.add_argument("input", help='CSV or JSONL file, "-" for stdin')
+    b = sub.add_parser("batch", parents=[common], help="score a CSV, JSON-lines or Parquet file")
+    b.add_argument("input", help='CSV, JSONL or Parquet file, "-" for stdin (CSV, JSONL)')
     b.add_argument("-o", "--output", default="-", help='output file (default "-": stdout)')
     b.add_argument("--text-column", default="text", help="column/field holding the post (default: text)")
-    b.add_argument("--input-format", choices=["csv", "jsonl"])
-    b.add_argument("--output-format", choices=["csv", "jsonl"])
+    b.add_argument("--input-format", choices=["csv", "jsonl", "parquet"],
+                   help="default: from the suffix (.csv, .jsonl, .parquet); stdin is CSV")
+    b.add_argument("--output-format", choices=["csv", "jsonl", "parquet"],
+                   help="default: from the suffix of -o, or the input's format")
     b.add_argument("--prefix", default="", help="prefix for the appended columns")
     b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -697,6 +1020,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --triage: read " + ", ".join(CONTEXT_FIELDS) + " from the input's columns")
     b.add_argument("--lang", choices=["de", "en"], default="de", help="language of triage advice (JSONL)")
     b.set_defaults(func=cmd_batch)
+
+    sp = sub.add_parser("spark-score", help="score a Parquet archive on Spark (pyspark): for spark-submit",
+                        description="Read Parquet with Spark, append the score columns (typed as in "
+                        "batch's Parquet output; pii always), write a Parquet directory. Without "
+                        "--master: the session spark-submit configured, else local[*].")
+    sp.add_argument("input", help="Parquet file, directory or glob (any path Spark reads: s3://, abfss://, dbfs:/)")
+    sp.add_argument("output", help="output directory (Spark writes part files)")
+    sp.add_argument("--text-column", default="text", help="string column holding the post (default: text)")
+    sp.add_argument("--triage", action="store_true", help="add priority, respond_within, route and tags")
+    sp.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
+    sp.add_argument("--prefix", default="", help="prefix for the appended columns")
+    sp.add_argument("--model", metavar="DIR",
+                    help="model directory every executor can read (default: the bundled model)")
+    sp.add_argument("--master", metavar="URL", help="Spark master, e.g. local[4] or yarn (default: see above)")
+    sp.add_argument("--overwrite", action="store_true", help="replace the output directory if it exists")
+    sp.set_defaults(func=cmd_spark_score)
 
     e = sub.add_parser("explain", parents=[common], help="scores with reasons, for people")
     e.add_argument("text", nargs="+", help='the post, or "-" for stdin')
