@@ -101,8 +101,8 @@ def cmd_score(args) -> int:
 
         policy = _policy_arg(args)
         tri = lambda s: triage(s, policy, lang=args.lang)  # noqa: E731
-    elif args.policy:
-        raise CLIError("--policy is used by --triage; add --triage", EXIT_USAGE)
+    else:
+        _policy_arg(args)  # --policy without --triage is an error
     if args.text == ["-"]:
         texts: Iterator[str] = (line.rstrip("\n") for line in sys.stdin)
         batch: list[str] = []
@@ -178,8 +178,12 @@ def explain(score: Score, text: str, tri=None) -> str:
 
 
 def _policy_arg(args):
+    """The ``--policy`` file as a ``Policy`` (``None``: the default); an error for a bad file, or
+    for ``--policy`` without ``--triage`` on commands where triage is optional."""
     if not getattr(args, "policy", None):
         return None
+    if getattr(args, "triage", True) is False:
+        raise CLIError("--policy is used by --triage; add --triage", EXIT_USAGE)
     from .policy import Policy, PolicyError
 
     try:
@@ -705,16 +709,7 @@ def _score_texts(texts: list[str], contexts: list | None = None, opts: BatchOpti
 
 
 def _batch_options(args, out_fmt: str) -> BatchOptions:
-    policy = None
-    if args.policy:
-        if not args.triage:
-            raise CLIError("--policy is used by --triage; add --triage", EXIT_USAGE)
-        from .policy import Policy, PolicyError
-
-        try:
-            policy = Policy.from_toml(args.policy)
-        except PolicyError as exc:
-            raise CLIError(str(exc), EXIT_USAGE) from None
+    policy = _policy_arg(args)
     if args.context and not args.triage:
         raise CLIError("--context is used by --triage; add --triage", EXIT_USAGE)
     if args.keep_original and not args.redact:
@@ -933,8 +928,6 @@ def cmd_spark_score(args) -> int:
         from . import spark as scorer
     except ImportError:
         raise CLIError("spark-score needs pyspark and pyarrow: pip install 'shitstorm[spark]'") from None
-    if args.policy and not args.triage:
-        raise CLIError("--policy is used by --triage; add --triage", EXIT_USAGE)
     policy = _policy_arg(args)
     if args.model:
         from .model import load
