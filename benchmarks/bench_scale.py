@@ -14,7 +14,6 @@ for Spark also the JVM), each writing Parquet output. Needs pyspark, pyarrow and
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import subprocess
 import sys
@@ -22,24 +21,17 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import corpus_texts  # benchmarks/ is on sys.path when run as a script
+
 CLUSTER_POSTS = 100_000_000
 CLUSTER_CORES = 32
-
-
-def corpus_texts() -> list[str]:
-    texts = []
-    for path in sorted((ROOT / "training" / "data").glob("test_*.csv")):
-        with open(path, encoding="utf-8", newline="") as fh:
-            texts += [r["text"] for r in csv.DictReader(fh)]
-    return texts
 
 
 def write_posts(path: Path, n: int) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    texts = corpus_texts()
+    texts = corpus_texts(0, sys.maxsize)  # every test-split post, whatever its length
     with pq.ParquetWriter(path, pa.schema([("id", pa.int64()), ("text", pa.string())])) as w:
         for start in range(0, n, 50_000):
             ids = range(start, min(n, start + 50_000))

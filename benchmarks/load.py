@@ -17,7 +17,6 @@ Prints a table; no thresholds here (the targets are in the README next to the fi
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import re
@@ -31,7 +30,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import corpus_texts  # benchmarks/ is on sys.path when run as a script
+
 TOKEN = "load-test-token-" + "x" * 16
 
 LUA_SINGLE = r"""
@@ -61,14 +61,6 @@ request = function()
     ["Authorization"] = "Bearer @TOKEN@"}, body)
 end
 """
-
-
-def corpus_texts(lo: int = 50, hi: int = 400) -> list[str]:
-    texts = []
-    for path in sorted((ROOT / "training" / "data").glob("test_*.csv")):
-        with open(path, encoding="utf-8", newline="") as fh:
-            texts += [r["text"] for r in csv.DictReader(fh) if lo <= len(r["text"]) <= hi]
-    return texts
 
 
 def free_port() -> int:
