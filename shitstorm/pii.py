@@ -121,7 +121,7 @@ def find_payment_cards(text: str) -> list[PiiFinding]:
     out = []
     ibans = _iban_shaped(text)
     for m in _CARD.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in ibans):
+        if _overlaps_any(m.start(), m.end(), ibans):
             continue
         digits = re.sub(r"\D", "", m.group())
         if 13 <= len(digits) <= 19 and digits.startswith(CARD_PREFIXES) and luhn_ok(digits):
@@ -169,7 +169,7 @@ def find_phones(text: str) -> list[PiiFinding]:
     out = []
     ibans = _iban_shaped(text)
     for m in _PHONE.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in ibans):
+        if _overlaps_any(m.start(), m.end(), ibans):
             continue
         raw = m.group()
         digits = re.sub(r"\D", "", raw)
@@ -376,7 +376,7 @@ def find_addresses(text: str, streets: bool = True) -> list[PiiFinding]:
         out.append(_f("address", text, m.start(), end))
     taken = [(f.start, f.end) for f in out]
     for m in _TOWN_ALONE.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in taken):
+        if _overlaps_any(m.start(), m.end(), taken):
             continue
         if m.group("town_word") in NOT_A_TOWN:
             continue
@@ -483,6 +483,11 @@ def _gates(text: str) -> set[str]:
 
 
 
+def _overlaps_any(start: int, end: int, spans) -> bool:
+    """Whether ``[start, end)`` shares a character with any of ``spans`` (``(start, end)`` pairs)."""
+    return any(s < end and start < e for s, e in spans)
+
+
 def _f(kind: str, text: str, start: int, end: int) -> PiiFinding:
     return PiiFinding(kind, text[start:end], start, end)
 
@@ -516,6 +521,7 @@ def find_pii(text: str, kinds: Iterable[str] | None = None) -> tuple[PiiFinding,
 
 def _scan(text: str, wanted: tuple[str, ...], gated: bool) -> tuple[PiiFinding, ...]:
     accepted: list[PiiFinding] = []
+    spans: list[tuple[int, int]] = []
     possible = _gates(text) if gated else RULES
     for kind in wanted:  # precedence order: earlier kinds keep their spans
         if kind in possible:
@@ -525,8 +531,9 @@ def _scan(text: str, wanted: tuple[str, ...], gated: bool) -> tuple[PiiFinding, 
         else:
             continue
         for f in found:
-            if all(f.end <= a.start or f.start >= a.end for a in accepted):
+            if not _overlaps_any(f.start, f.end, spans):
                 accepted.append(f)
+                spans.append((f.start, f.end))
     return tuple(sorted(accepted, key=lambda f: f.start))
 
 
