@@ -88,6 +88,8 @@ def analyze(text: str) -> Analysis:
         return Analysis(prepared.text, "", (), (), (), (), tuple(flags))
     norm = normalise(prepared.text)
     tokens = tokenise(norm)
+    if not tokens:  # only links, handles, e-mail addresses or numbers: no words to score
+        return Analysis(prepared.text, norm, (), (), (), (), (*flags, "empty"))
     if not looks_german(tokens):
         flags.append("not_german")
     return Analysis(
@@ -96,6 +98,6 @@ def analyze(text: str) -> Analysis:
         tokens=tuple(tokens),
         stems=tuple(map(stem, tokens)),
         reasons=find_reasons(prepared.text),
-        style=tuple(style_vector(prepared.text, norm, tokens)),
+        style=tuple(style_vector(norm, tokens)),
         flags=tuple(flags),
     )

@@ -8,6 +8,11 @@ GERMEVAL_CITATION = (
     "Vienna, Austria."
 )
 
+POTTS_CITATION = (
+    'Uladzimir Sidarenka: "PotTS: The Potsdam Twitter Sentiment Corpus", in Proceedings of LREC '
+    "2016, Portorož, Slovenia. Data under the MIT licence, copyright (c) 2015 Uladzimir Sidarenka."
+)
+
 METRIC_ROWS = (
     ("escalation_roc_auc", "escalation ROC-AUC (level ≥ elevated)"),
     ("escalation_f1", "escalation F1"),

@@ -11,9 +11,12 @@ of sparse n-gram columns are what a linear model is good at. So
    style features and the scores of 1–2;
 4. **calibration** — isotonic regression fitted on the boosters' out-of-fold probabilities, so
    the reported numbers are probabilities (``ensemble=False`` in ``CalibratedClassifierCV``
-   terms: one booster refitted on all data plus one calibrator);
-5. **level thresholds** — chosen on those out-of-fold probabilities (never on test data) to
-   maximise level macro-F1; stored with the model.
+   terms: one booster refitted on all data plus one calibrator). They are probabilities *for
+   the training mix* (``training_rates_``: the share of each head's positives in training);
+   ``shift_base_rate`` turns them into probabilities for a feed with other base rates;
+6. **decisions** — every head decides at ``DECISION_THRESHOLD`` (0.5: more likely than not)
+   on the probabilities for the stated base rates, so the level rule, triage and the base rates
+   are one consistent story and nothing is tuned to a metric.
 
 Targets (ordinal decomposition of the level, plus pressure): ``ge_low`` (level ≥ low),
 ``escalation`` (level ≥ elevated), ``critical`` (level = critical), ``publicity_pressure``.
@@ -28,17 +31,24 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from .features import CharNgrams, CompactTfidfVectorizer, CueFeatures, StemNgrams, StyleFeatures
-from .schema import LEVELS
+from .features import (
+    CharNgrams,
+    CompactTfidfVectorizer,
+    CueFeatures,
+    StemNgrams,
+    StyleFeatures,
+    _token_char_ngrams,
+)
 
 HEADS: tuple[str, ...] = ("ge_low", "escalation", "critical", "publicity_pressure")
 
-THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
-"""Candidate decision thresholds, every 2.5 points from 0.05 to 0.95."""
+DECISION_THRESHOLD = 0.5
+"""A head decides "yes" when its probability, for the stated base rates, is at least 0.5: more
+likely than not. The level rule (``decide_levels``) and triage's publicity-pressure rule use this
+one number; a team that wants more or fewer alarms states its base rates instead."""
 
 PROBABILITY_FLOOR = 0.001
 """Calibrated probabilities are kept within [0.001, 0.999]: isotonic regression returns hard
@@ -47,6 +57,21 @@ PROBABILITY_FLOOR = 0.001
 
 def _floored(p: np.ndarray) -> np.ndarray:
     return np.clip(p, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+
+
+def shift_base_rate(p: np.ndarray, trained: float, target: float) -> np.ndarray:
+    """Probabilities calibrated for a base rate ``trained`` → the same evidence at base rate
+    ``target`` (Bayes' rule: the odds scale by the ratio of the prior odds). Kept within the
+    probability floor.
+
+    >>> float(shift_base_rate(np.array([0.5]), 0.5, 0.01)[0])
+    0.01
+    """
+    if trained == target:
+        return p
+    r1, r0 = target / trained, (1 - target) / (1 - trained)
+    p = np.asarray(p, dtype=np.float64)
+    return _floored(p * r1 / (p * r1 + (1 - p) * r0))
 
 
 def head_targets(levels: np.ndarray, pressure: np.ndarray) -> dict[str, np.ndarray]:
@@ -204,8 +229,8 @@ class EscalationClassifier(BaseEstimator):
             oof_prob[head] = _floored(cal.predict(raw))
             self.boosters_[head] = self._booster().fit(D, t)
 
-        say("thresholds")
-        self.thresholds_ = choose_thresholds(oof_prob, y[:, 0], y[:, 1])
+        self.thresholds_ = {h: DECISION_THRESHOLD for h in HEADS}
+        self.training_rates_ = {h: float(np.mean(targets[h])) for h in HEADS}
         self.oof_probabilities_ = oof_prob
         self.n_features_dense_ = D.shape[1]
         return self
@@ -228,6 +253,7 @@ class EscalationClassifier(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_compiled", None)
+        state.pop("_term_lists", None)
         return state
 
     def predict_heads(self, X) -> dict[str, np.ndarray]:
@@ -254,6 +280,52 @@ class EscalationClassifier(BaseEstimator):
         return {head: _floored(self.calibrators_[head].predict(self.boosters_[head].predict_proba(D)[:, 1]))
                 for head in HEADS}
 
+    def token_contributions(self, analysis, head: str) -> np.ndarray:
+        """How much each token of ``analysis`` adds to the linear text head ``head``'s score:
+        every n-gram feature's ``coefficient × tf-idf value``, shared equally among the tokens
+        it was counted from (a word bigram between its two words, a character n-gram among the
+        words that contain it). The contributions add up to the head's score minus its
+        intercept, exactly (``tests/test_evidence.py``): these are the words the verdict rests on.
+        """
+        check_is_fitted(self, "text_models_")
+        tokens, stems = analysis.tokens, analysis.stems
+        out = np.zeros(len(tokens))
+        if not tokens:
+            return out
+        coef = np.ravel(self.text_models_[head].coef_)
+        offset = 0
+        for vec in self.vectorizers_:
+            row = vec.transform([analysis]).tocsr()
+            terms = self._terms(vec)
+            for j, x in zip(row.indices, row.data):
+                term = terms[j]
+                if isinstance(vec.analyzer, StemNgrams):
+                    parts = term.split(" ")
+                    n = len(parts)
+                    at = [i for i in range(len(stems) - n + 1) if list(stems[i:i + n]) == parts]
+                    owners = [i + k for i in at for k in range(n)]
+                else:
+                    a = vec.analyzer
+                    owners = [i for i, t in enumerate(tokens)
+                              if term in _token_char_ngrams(t, a.min_n, a.max_n)]
+                if owners:
+                    share = coef[offset + j] * float(x) / len(owners)
+                    for i in owners:
+                        out[i] += share
+            offset += len(vec.vocabulary_)
+        return out
+
+    def _terms(self, vec) -> list[str]:
+        """Column → term of a fitted vectorizer (built on first use, never persisted)."""
+        cache = self.__dict__.setdefault("_term_lists", {})
+        got = cache.get(id(vec))
+        if got is None or got[0] is not vec:
+            terms = [""] * len(vec.vocabulary_)
+            for t, i in vec.vocabulary_.items():
+                terms[i] = t
+            got = cache[id(vec)] = (vec, terms)
+        return got[1]
+
     def predict_levels(self, X) -> np.ndarray:
         return decide_levels(self.predict_heads(X), self.thresholds_)
 
@@ -264,29 +336,3 @@ class EscalationClassifier(BaseEstimator):
         if self.hostility_model_ is not None:
             names.append("text__hostility")
         return names
-
-
-def choose_thresholds(probs: dict[str, np.ndarray], levels: np.ndarray,
-                      pressure: np.ndarray) -> dict[str, float]:
-    """Pressure threshold by F1 of pressure; then level thresholds by level macro-F1
-    (coordinate ascent over ``THRESHOLD_GRID``, three rounds)."""
-    best_p, best_f = 0.5, -1.0
-    for t in THRESHOLD_GRID:
-        f = f1_score(pressure, probs["publicity_pressure"] >= t, zero_division=0)
-        if f > best_f:
-            best_p, best_f = float(t), f
-    th = {"ge_low": 0.5, "escalation": 0.5, "critical": 0.5, "publicity_pressure": best_p}
-
-    def macro(th_):
-        return f1_score(levels, decide_levels(probs, th_), average="macro",
-                        labels=list(range(len(LEVELS))), zero_division=0)
-
-    current = macro(th)
-    for _ in range(3):
-        for head in ("ge_low", "escalation", "critical"):
-            for t in THRESHOLD_GRID:
-                trial = dict(th, **{head: float(t)})
-                score = macro(trial)
-                if score > current + 1e-12:
-                    th, current = trial, score
-    return th

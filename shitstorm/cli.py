@@ -48,11 +48,38 @@ class CLIError(Exception):
 
 
 # --- helpers --------------------------------------------------------------------------------
+def _base_rates_arg(args) -> dict[str, float] | None:
+    """``--base-rates head=share,…``, else the ``[base_rates]`` of ``--policy``; None: the
+    model's own."""
+    spec = getattr(args, "base_rates", None)
+    if spec:
+        rates = {}
+        for part in spec.split(","):
+            key, sep, value = part.partition("=")
+            try:
+                rates[key.strip()] = float(value)
+            except ValueError:
+                sep = ""
+            if not sep:
+                raise CLIError(f"--base-rates: expected head=share, e.g. publicity_pressure=0.01, "
+                               f"got {part!r}", EXIT_USAGE)
+        from .model import FEED_BASE_RATES, check_base_rates
+
+        try:
+            check_base_rates({**FEED_BASE_RATES, **rates}, "--base-rates")
+        except ValueError as exc:
+            raise CLIError(str(exc), EXIT_USAGE) from None
+        return rates
+    policy = _policy_arg(args) if getattr(args, "policy", None) and getattr(args, "triage", True) else None
+    return dict(policy.base_rates) if policy is not None and policy.base_rates else None
+
+
 def _model(args):
     from .model import default_model, load
 
-    if getattr(args, "model", None):
-        return load(args.model, trust=args.trust)
+    rates = _base_rates_arg(args)
+    if getattr(args, "model", None) or rates:
+        return load(getattr(args, "model", None), trust=args.trust, base_rates=rates)
     return default_model()
 
 
@@ -656,11 +683,12 @@ def _pii_kinds(findings: list[dict]) -> list[str]:
 _WORKER_MODEL = None
 
 
-def _init_worker(model_path, trust) -> None:
+def _init_worker(model_path, trust, base_rates=None) -> None:
     global _WORKER_MODEL
     from .model import default_model, load
 
-    _WORKER_MODEL = load(model_path, trust=trust) if model_path else default_model()
+    _WORKER_MODEL = (load(model_path, trust=trust, base_rates=base_rates)
+                     if model_path or base_rates else default_model())
 
 
 def _without_pii(s: Score) -> Score:
@@ -775,7 +803,7 @@ def cmd_batch(args) -> int:
             import multiprocessing as mp
 
             pool = mp.get_context("spawn").Pool(args.jobs, initializer=_init_worker,
-                                                initargs=(args.model, args.trust))
+                                                initargs=(args.model, args.trust, _base_rates_arg(args)))
             pairs = _ordered_parallel(pool, chunks, args.jobs, opts)
         else:
             _WORKER_MODEL = _model(args)
@@ -962,9 +990,10 @@ def cmd_train(args) -> int:
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     command = "shitstorm train " + " ".join(shlex.quote(a) for a in args.argv)
     manifest = train_and_save(train, args.out, test=test, hostility_path=args.hostility,
-                              seed=args.seed, folds=args.folds, command=command, progress=say)
+                              background=args.background, seed=args.seed, folds=args.folds, command=command, progress=say)
     m = manifest["metrics"]
-    print(json.dumps({k: m[k] for k in ("cross_validated", "test", "baseline_test") if k in m}, indent=2))
+    print(json.dumps({k: m[k] for k in ("cross_validated", "test", "test_register", "test_feed_rates",
+                                        "baseline_test", "real_traffic") if k in m}, indent=2))
     print(f"model written to {args.out}", file=sys.stderr)
     return 0
 
@@ -980,6 +1009,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--model", metavar="DIR", help="model directory (default: the bundled model)")
     common.add_argument("--trust", action="store_true",
                         help="load a model whose hash or types do not check out (only your own files)")
+    common.add_argument("--base-rates", metavar="HEAD=SHARE,…",
+                        help="your feed's base rates, e.g. publicity_pressure=0.01,critical=0.03 "
+                        "(default: the model card's real-feed rates, or [base_rates] of --policy)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("score", parents=[common], help="score text, JSON lines out")
@@ -1070,7 +1102,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("files", nargs="+", type=Path, help="CSV files with text, level, publicity_pressure")
     t.add_argument("--out", required=True, type=Path, help="directory to write the model to")
     t.add_argument("--test", nargs="+", type=Path, help="held-out CSV files to evaluate on")
-    t.add_argument("--hostility", type=Path, help="GermEval-2018-format TSV for the hostility head")
+    t.add_argument("--hostility", type=Path, help="GermEval-2018-format TSV for the hostility head "
+                   "(its training part of the fixed split, see --background)")
+    t.add_argument("--background", nargs="+", type=Path, default=[], metavar="FILE",
+                   help="real, unlabelled ordinary posts (CSV with a text column, or GermEval TSV): "
+                   "70%% join training as level none, 30%% are held out and measured as real traffic")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--folds", type=int, default=5)
     t.add_argument("--quiet", action="store_true")

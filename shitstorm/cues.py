@@ -8,9 +8,11 @@ and returns the reasons in text order. The model counts exactly these objects as
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
-from .lexicon import Entry, LexiconError, load_lexicons
+from .lexicon import Entry, LexiconError, load_accounts, load_lexicons
+from .normalise import _MENTION, blank_form
 from .schema import Reason
 
 NEGATORS = frozenset(
@@ -426,14 +428,47 @@ def _adjacent(text: str, a: re.Match, b: re.Match) -> bool:
     return len(gap) <= 3 and not any(ch.isalnum() for ch in gap)
 
 
-RULES = (lexicon_reasons, shouting_reasons)
-"""The rules ``find_reasons`` runs, in order."""
+_SOURCE_MARK = re.compile(r"(?i)(?:\bRT|\bvia|\bquelle:?)\s*$")
+"""What stands before a handle that is credited, not tagged: "RT @tagesschau:", "via @BILD"."""
+
+
+def tagged_account_reasons(text: str) -> list[Reason]:
+    """@handles of media, consumer-protection and regulator accounts (``lexicons/accounts/``)
+    tagged in the post. Any other handle is a person or the company and no evidence; a
+    retweet source or a "via" credit is no tag.
+
+    >>> [(r.cue, r.text) for r in tagged_account_reasons("@Stromfix @wiso_zdf seit 3 Wochen kein Strom")]
+    [('publicity_media', '@wiso_zdf')]
+    >>> tagged_account_reasons("RT @tagesschau: Bahn meldet Rekordumsatz")
+    []
+    """
+    if "@" not in text:
+        return []
+    accounts = load_accounts()
+    out = []
+    for m in _MENTION.finditer(text):
+        acc = accounts.get(m.group(0)[1:].casefold())
+        if acc is None or _SOURCE_MARK.search(text, max(0, m.start() - 8), m.start()):
+            continue
+        out.append(Reason(acc.family, m.group(0), m.start(), m.end(), False, acc.weight))
+    return out
+
+
+WORD_RULES = (lexicon_reasons, shouting_reasons)
+"""Rules over the words of a post: they run on the match view with links, handles, e-mail
+addresses and retweet markers blanked (``normalise.blank_form``), so nothing inside a link or a
+handle is read as a word."""
 
 
 def find_reasons(text: str) -> tuple[Reason, ...]:
     """All reasons in the (prepared) text, sorted by position."""
-    found: list[Reason] = []
-    for rule in RULES:
-        found.extend(rule(text))
+    words = blank_form(text)
+    found: list[Reason] = tagged_account_reasons(text)
+    for rule in WORD_RULES:
+        got = rule(words)
+        if words is not text:  # a match that spans a blanked handle shows the words as written
+            got = [r if r.text == text[r.start:r.end] else replace(r, text=text[r.start:r.end])
+                   for r in got]
+        found.extend(got)
     found.sort(key=lambda r: (r.start, r.end, r.cue))
     return tuple(found)

@@ -104,6 +104,80 @@ def parse_lexicon(text: str, name: str) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
+ACCOUNTS_HEADER = ("handle", "family", "weight", "note")
+ACCOUNT_FAMILIES = frozenset({"publicity_media", "regulator"})
+"""What tagging an account can be evidence of: the public as leverage, or a regulatory step."""
+_HANDLE = re.compile(r"\w{2,}")
+
+
+@dataclass(frozen=True)
+class Account:
+    handle: str  # casefolded, without "@"
+    family: str
+    weight: float
+    note: str
+
+
+def parse_accounts(text: str, name: str) -> Mapping[str, Account]:
+    """Parse an accounts file (``handle family weight note``): casefolded handle → ``Account``.
+    Rejects duplicates, handles that are not ``\\w{2,}``, other families, bad weights, empty
+    notes and a missing ``# source:`` line."""
+    out: dict[str, Account] = {}
+    header_seen = saw_source = False
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            saw_source = saw_source or line.lower().startswith("# source:")
+            continue
+        cols = line.split("\t")
+        if not header_seen:
+            if tuple(cols) != ACCOUNTS_HEADER:
+                raise LexiconError(f"{name}:{lineno}: header must be {ACCOUNTS_HEADER}, got {tuple(cols)}")
+            header_seen = True
+            continue
+        if len(cols) != 4:
+            raise LexiconError(f"{name}:{lineno}: expected 4 tab-separated columns, got {len(cols)}")
+        handle, family, weight_s, note = (c.strip() for c in cols)
+        handle = handle.removeprefix("@")
+        if not _HANDLE.fullmatch(handle):
+            raise LexiconError(f"{name}:{lineno}: {handle!r} is not a handle (letters, digits, _)")
+        if family not in ACCOUNT_FAMILIES:
+            raise LexiconError(f"{name}:{lineno}: family {family!r} is not one of {sorted(ACCOUNT_FAMILIES)}")
+        try:
+            weight = float(weight_s)
+        except ValueError:
+            raise LexiconError(f"{name}:{lineno}: weight {weight_s!r} is not a number") from None
+        if not 0 < weight <= MAX_WEIGHT:
+            raise LexiconError(f"{name}:{lineno}: weight {weight} outside (0, {MAX_WEIGHT}]")
+        if not note:
+            raise LexiconError(f"{name}:{lineno}: every entry needs a note saying what it catches")
+        key = handle.casefold()
+        if key in out:
+            raise LexiconError(f"{name}:{lineno}: duplicate handle {handle!r}")
+        out[key] = Account(key, family, weight, note)
+    if not saw_source:
+        raise LexiconError(f"{name}: a '# source:' line saying where the entries come from is required")
+    if not out:
+        raise LexiconError(f"{name}: no entries")
+    return MappingProxyType(out)
+
+
+@lru_cache(maxsize=1)
+def load_accounts() -> Mapping[str, Account]:
+    """The bundled accounts (``lexicons/accounts/*.tsv``), casefolded handle → ``Account``."""
+    out: dict[str, Account] = {}
+    folder = resources.files("shitstorm") / "lexicons" / "accounts"
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".tsv"):
+            name = f"lexicons/accounts/{item.name}"
+            for key, acc in parse_accounts(item.read_text(encoding="utf-8"), name).items():
+                if key in out:
+                    raise LexiconError(f"{name}: handle {key!r} is listed in another accounts file too")
+                out[key] = acc
+    return MappingProxyType(out)
+
+
 @lru_cache(maxsize=1)
 def load_lexicons() -> Mapping[str, tuple[Entry, ...]]:
     """All bundled lexicons, family → entries (read once, immutable)."""

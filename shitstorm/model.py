@@ -3,14 +3,80 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
+
+import numpy as np
 
 from .analysis import Analysis, analyze
+from .normalise import blank_form
 from .pii import find_pii
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
-from .schema import LEVELS, Score
+from .schema import EVIDENCE_CUE, LEVELS, Reason, Score
+
+HEADS = ("ge_low", "escalation", "critical", "publicity_pressure")
+"""The model's heads, lowest level first (``classifier.HEADS``; repeated here so that this
+module does not import scikit-learn)."""
+
+FEED_BASE_RATES: Mapping[str, float] = {
+    "ge_low": 0.25,
+    "escalation": 0.08,
+    "critical": 0.02,
+    "publicity_pressure": 0.005,
+}
+"""The share of posts at or above each level, and with publicity pressure, in the real feed the
+shipped probabilities are for (see the model card, "Base rates"). Evidence: publicity pressure
+is "a few posts in a thousand" and critical posts "one or two in a hundred" of a brand's feed, as
+social-media teams report it (project brief, issue #11); the upper ends are taken (0.5%, 2%). In
+13,000 ordinary German tweets (PotTS, GermEval 2018) none was found to be pressure, so they
+cannot tell the rate, only that it is small. ``escalation`` (one post in twelve needs a prompt,
+careful answer) and ``ge_low`` (a quarter report a problem) are assumptions, not measurements.
+A team states its own: ``load(base_rates=...)``, ``--base-rates``, or ``[base_rates]`` in the
+policy file."""
+
+WINDOW_MIN_CHARS = 280
+"""Posts longer than a tweet are also scored sentence pair by sentence pair: the guideline labels
+the highest level *any part* of a post reaches, and a threat sentence at the end of a long, calm
+post is diluted in the whole post's n-gram average. A window replaces the whole post's
+probabilities (where higher) only when it is an alarm on its own *and* holds a cue of a critical
+family (``WINDOW_CUES``): short windows of calm posts otherwise score higher than the post does,
+which is the length talking, not the content."""
+WINDOW_CUES = frozenset({
+    "publicity_media", "publicity_reviews", "publicity_viral", "mobilization", "ultimatum",
+    "legal_threat", "regulator", "insult", "fraud_accusation", "safety_harm", "discrimination",
+    "data_protection", "vulnerable_person",
+})
+_SENTENCE = re.compile(r"[^\n.!?…]+(?:[.!?…]+|$)")
+
+EVIDENCE_WORDS = 3
+"""An alarm names up to three words the text heads weighed most towards it,"""
+EVIDENCE_MIN_SHARE = 0.25
+"""each adding at least a quarter of what the strongest word adds,"""
+EVIDENCE_MIN_LETTERS = 4
+"""and of at least four letters ("ich", "das", "hier" are the grammar of a threat, not its
+evidence; an emoji counts)."""
+
+
+def check_base_rates(rates: Mapping[str, float], where: str = "base_rates") -> dict[str, float]:
+    """Validate a full set of base rates: every head, each in (0, 1), and ordered as the levels
+    are nested (``ge_low`` ≥ ``escalation`` ≥ ``critical`` ≥ ``publicity_pressure``: pressure is
+    critical by the guideline)."""
+    unknown = sorted(set(rates) - set(HEADS))
+    if unknown:
+        raise ValueError(f"{where}: unknown head(s) {', '.join(unknown)}; use {', '.join(HEADS)}")
+    out = {}
+    for h in HEADS:
+        v = rates.get(h)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < float(v) < 1:
+            raise ValueError(f"{where}: {h} must be a share between 0 and 1 (exclusive), got {v!r}")
+        out[h] = float(v)
+    for lo, hi in zip(HEADS, HEADS[1:]):
+        if out[hi] > out[lo]:
+            raise ValueError(f"{where}: {hi} ({out[hi]}) cannot exceed {lo} ({out[lo]}): "
+                             "the levels are nested and publicity pressure is critical")
+    return out
 
 
 def bundled_model_dir() -> Path:
@@ -27,17 +93,67 @@ def bundled_model_dir() -> Path:
 
 
 def _empty_score(a: Analysis, version: str) -> Score:
-    return Score(0.0, LEVELS[0], 0.0, (), version, a.flags, ())
+    return Score(0.0, LEVELS[0], 0.0, (), version, a.flags, find_pii(a.text) if a.text else ())
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each pair of neighbouring sentences of a long post; [] for short posts
+    and posts of fewer than three sentences."""
+    if len(text) <= WINDOW_MIN_CHARS:
+        return []
+    spans = [m.span() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    if len(spans) < 3:
+        return []
+    return [(spans[i][0], spans[i + 1][1]) for i in range(len(spans) - 1)]
+
+
+def _token_spans(a: Analysis) -> list[tuple[int, int] | None]:
+    """Where each token of ``a`` stands in ``a.text`` (the match view), in order; None for a
+    token not found there as written (an HTML entity decoded, say)."""
+    text = blank_form(a.text)
+    out: list[tuple[int, int] | None] = []
+    pos = 0
+    for tok in a.tokens:
+        m = re.compile(r"(?<!\w)" + re.escape(tok) + r"(?!\w)" if tok[0].isalnum() or tok[0] == "_"
+                       else re.escape(tok)).search(text, pos)
+        if m is None:
+            out.append(None)
+            continue
+        out.append(m.span())
+        pos = m.end()
+    return out
 
 
 class Model:
-    """A loaded, verified model. Thread-safe for scoring (nothing is mutated)."""
+    """A loaded, verified model. Thread-safe for scoring (nothing is mutated).
 
-    def __init__(self, classifier, manifest: dict, path: Path | None = None):
+    ``base_rates``: the share of posts per head in the feed the probabilities are for (default:
+    the manifest's, a real brand feed; ``"training"``: the training mix, unshifted; a dict of
+    some heads overrides those). Every head decides at 0.5 on these probabilities."""
+
+    def __init__(self, classifier, manifest: dict, path: Path | None = None, *,
+                 base_rates: Mapping[str, float] | str | None = None):
         self.classifier = classifier
         self.manifest = manifest
         self.path = path
         self.version = str(manifest.get("model_version", "unversioned"))
+        trained = getattr(classifier, "training_rates_", None)
+        self.training_rates = dict(trained) if trained else None
+        self.base_rates = self._resolve_base_rates(base_rates)
+
+    def _resolve_base_rates(self, base_rates) -> dict[str, float] | None:
+        if self.training_rates is None:  # a model from before base rates: probabilities as trained
+            if base_rates not in (None, "training"):
+                raise ValueError("this model file records no training rates; retrain it to use base rates")
+            return None
+        if base_rates == "training":
+            return dict(self.training_rates)
+        if isinstance(base_rates, str):
+            raise ValueError(f"base_rates: {base_rates!r} is not a preset; give a dict of head → share, "
+                             "or 'training' for the probabilities as trained")
+        merged = dict(self.manifest.get("base_rates") or FEED_BASE_RATES)
+        merged.update(base_rates or {})
+        return check_base_rates(merged)
 
     def __repr__(self) -> str:
         return f"<shitstorm.Model {self.version} from {self.path}>"
@@ -61,42 +177,119 @@ class Model:
             analyses.append(analyze(t))
         return self.score_analyses(analyses)
 
+    def probabilities(self, analyses: list[Analysis]) -> dict[str, np.ndarray]:
+        """Each head's probability for the model's base rates (no windows)."""
+        probs = self.classifier.predict_heads(analyses)
+        if self.base_rates is None:
+            return probs
+        from .classifier import shift_base_rate
+
+        out = {h: shift_base_rate(p, self.training_rates[h], self.base_rates[h])
+               for h, p in probs.items()}
+        # the events are nested (pressure ⊂ critical ⊂ ≥ elevated ⊂ ≥ low): so are their
+        # probabilities, which heads shifted one by one need not be
+        out["critical"] = np.maximum(out["critical"], out["publicity_pressure"])
+        out["escalation"] = np.maximum(out["escalation"], out["critical"])
+        out["ge_low"] = np.maximum(out["ge_low"], out["escalation"])
+        return out
+
     def score_analyses(self, analyses: list[Analysis]) -> list[Score]:
+        from .classifier import DECISION_THRESHOLD, decide_levels
+
         live = [i for i, a in enumerate(analyses) if "empty" not in a.flags]
         out: list[Score | None] = [None] * len(analyses)
         if live:
-            probs = self.classifier.predict_heads([analyses[i] for i in live])
-            from .classifier import decide_levels
-
-            levels = decide_levels(probs, self.classifier.thresholds_)
-            esc = probs["escalation"].astype(float)
-            pp = probs["publicity_pressure"].astype(float)
+            # the whole post and, for long posts, its windows: (post, analysis, offset, window?)
+            rows: list[tuple[int, Analysis, int, bool]] = []
             for k, i in enumerate(live):
                 a = analyses[i]
-                out[i] = Score(float(esc[k]), LEVELS[int(levels[k])], float(pp[k]), a.reasons,
+                rows.append((k, a, 0, False))
+                rows.extend((k, analyze(a.text[start:end]), start, True) for start, end in _windows(a.text))
+            probs = self.probabilities([r[1] for r in rows])
+            best = {h: np.zeros(len(live)) for h in HEADS}
+            source = {h: np.zeros(len(live), dtype=int) for h in HEADS}
+            for j, (k, window, _, is_window) in enumerate(rows):
+                if is_window:  # counts only as an alarm backed by a cue
+                    alarm = max(probs["critical"][j], probs["publicity_pressure"][j]) >= DECISION_THRESHOLD
+                    if not (alarm and any(r.cue in WINDOW_CUES and not r.negated for r in window.reasons)):
+                        continue
+                for h in HEADS:
+                    if probs[h][j] > best[h][k]:
+                        best[h][k] = probs[h][j]
+                        source[h][k] = j
+            levels = decide_levels(best, {h: DECISION_THRESHOLD for h in HEADS})
+            for k, i in enumerate(live):
+                a = analyses[i]
+                level = LEVELS[int(levels[k])]
+                pp = float(best["publicity_pressure"][k])
+                reasons = a.reasons
+                if level == "critical" or pp >= DECISION_THRESHOLD:
+                    head = "publicity_pressure" if pp >= DECISION_THRESHOLD else "critical"
+                    _, window, offset, _ = rows[source[head][k]]
+                    reasons = tuple(sorted(a.reasons + self._evidence(window, head, offset, a.reasons),
+                                           key=lambda r: (r.start, r.end, r.cue)))
+                out[i] = Score(float(best["escalation"][k]), level, pp, reasons,
                                self.version, a.flags, find_pii(a.text))
         for i, a in enumerate(analyses):
             if out[i] is None:
                 out[i] = _empty_score(a, self.version)
         return out  # type: ignore[return-value]
 
+    def _evidence(self, a: Analysis, head: str, offset: int,
+                  taken: tuple[Reason, ...]) -> tuple[Reason, ...]:
+        """Up to ``EVIDENCE_WORDS`` words that added most to ``head``'s text score, as
+        ``words`` reasons (neighbouring words joined into one span), skipping words a cue
+        reason already shows. ``offset``: where ``a.text`` starts in the post."""
+        contrib = self.classifier.token_contributions(a, head)
+        spans = _token_spans(a)
+        covered = [(r.start, r.end) for r in taken]
+        picked: list[int] = []
+        order = np.argsort(-contrib, kind="stable")
+        for i in order:
+            if len(picked) == EVIDENCE_WORDS or contrib[i] <= 0:
+                break
+            span = spans[i]
+            tok = a.tokens[i]
+            if span is None or contrib[i] < EVIDENCE_MIN_SHARE * contrib[order[0]] or (
+                    tok[0].isalnum() and len(tok) < EVIDENCE_MIN_LETTERS) or tok[0] in "!?":
+                continue  # weak, a short function word, or "!!!" (shown as shouting already)
+            s, e = span[0] + offset, span[1] + offset
+            if any(cs < e and s < ce for cs, ce in covered):
+                continue
+            picked.append(int(i))
+        out: list[Reason] = []
+        last = -2
+        for i in sorted(picked):
+            s, e = spans[i][0] + offset, spans[i][1] + offset
+            if i == last + 1:  # the next word: one span
+                s = out.pop().start
+            out.append(Reason(EVIDENCE_CUE, a.text[s - offset:e - offset], s, e))
+            last = i
+        return tuple(out)
+
     def info(self) -> dict:
         """Version, thresholds, metrics and data credits from the manifest."""
         keys = ("model_version", "trained_on", "thresholds", "metrics", "data", "credits", "versions")
-        return {k: self.manifest[k] for k in keys if k in self.manifest}
+        out = {k: self.manifest[k] for k in keys if k in self.manifest}
+        out["base_rates"] = self.base_rates
+        out["training_rates"] = self.training_rates
+        return out
 
 
-def load(path: str | Path | None = None, *, trust: bool = False) -> Model:
+def load(path: str | Path | None = None, *, trust: bool = False,
+         base_rates: Mapping[str, float] | str | None = None) -> Model:
     """Load a model directory (default: the bundled model), verifying its sha256 first.
 
     ``trust=True`` loads a file whose hash or types do not check out, with a warning: only for
-    files you made yourself.
+    files you made yourself. ``base_rates``: the feed the probabilities are for — a dict of
+    head → share (``{"publicity_pressure": 0.01}``; heads left out keep the model's default),
+    or ``"training"`` for the training mix's rates (see ``Model``).
     """
     model_dir = Path(path) if path is not None else bundled_model_dir()
     if model_dir.is_file():
         model_dir = model_dir.parent
     classifier, manifest = load_classifier(model_dir, trust=trust)
-    return Model(classifier, manifest, model_dir)
+    return Model(classifier, manifest, model_dir, base_rates=base_rates)
 
 
 @lru_cache(maxsize=1)

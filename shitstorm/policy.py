@@ -204,6 +204,10 @@ class Policy:
     cue_min_level: str = field(default_factory=lambda: _default().cue_min_level)
     legal_pr_cue_min_level: str = field(default_factory=lambda: _default().legal_pr_cue_min_level)
     second_level_cue_min_level: str = field(default_factory=lambda: _default().second_level_cue_min_level)
+    base_rates: Mapping[str, float] | None = None
+    """The team's feed: share of posts per model head (``[base_rates]`` in the file; heads left
+    out keep the model's). ``None``: the model's own base rates. Scoring with this policy loads
+    the model for these rates (CLI, server)."""
     source: str = "default"
 
     @classmethod
@@ -244,6 +248,7 @@ class Policy:
                         "engagement_per_minute": self.engagement_per_minute,
                         "growth_min_engagement": self.growth_min_engagement,
                         "earlier_contacts": self.earlier_contacts},
+            **({"base_rates": dict(self.base_rates)} if self.base_rates else {}),
             "routes": {"legal_pr": {"cues": sorted(self.legal_pr_cues), "levels": sorted(self.legal_pr_levels),
                                     "cue_min_level": self.legal_pr_cue_min_level},
                        "second_level": {"cues": sorted(self.second_level_cues),
@@ -263,6 +268,7 @@ _SCHEMA: dict[str, Any] = {
                 "growth_min_engagement": "count", "earlier_contacts": "count"},
     "routes": {r: {"cues": "cue_list", "levels": "level_list", "cue_min_level": "level"}
                for r in ("legal_pr", "second_level")},
+    "base_rates": {h: "share" for h in ("ge_low", "escalation", "critical", "publicity_pressure")},
 }
 
 
@@ -285,6 +291,10 @@ def _check_value(kind: str, key: str, value: Any, source: str) -> Any:
     if kind == "probability":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
             raise bad("a probability in (0, 1]")
+        return float(value)
+    if kind == "share":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise bad("a share between 0 and 1 (exclusive), e.g. 0.003 for three posts in a thousand")
         return float(value)
     if kind == "rate":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
@@ -354,8 +364,22 @@ def _parse_policy(data: Mapping[str, Any], source: str, base: Policy) -> Policy:
         cue_min_level=d.get("cue_rules", {}).get("min_level", base.cue_min_level),
         legal_pr_cue_min_level=legal.get("cue_min_level", base.legal_pr_cue_min_level),
         second_level_cue_min_level=second.get("cue_min_level", base.second_level_cue_min_level),
+        base_rates=_base_rates(d.get("base_rates"), base.base_rates, source),
         source=source,
     )
+
+
+def _base_rates(given, base, source: str):
+    if not given:
+        return base
+    from .model import FEED_BASE_RATES, check_base_rates
+
+    merged = {**FEED_BASE_RATES, **(base or {}), **given}
+    try:
+        check_base_rates(merged, f"{source}: base_rates")
+    except ValueError as exc:
+        raise PolicyError(str(exc)) from None
+    return MappingProxyType({**(base or {}), **given})
 
 
 def _policy_from_state(data: dict, source: str) -> Policy:

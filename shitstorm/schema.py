@@ -45,6 +45,13 @@ CUE_FAMILIES: tuple[str, ...] = (
     "gratitude",            # thanks and praise
 )
 
+EVIDENCE_CUE = "words"
+"""The kind of ``Reason`` that names the words the model's text heads weighed most towards an
+alarm (when no lexicon knows them): evidence of its own kind, not a cue family."""
+
+REASON_KINDS: tuple[str, ...] = (*CUE_FAMILIES, EVIDENCE_CUE)
+"""What ``Reason.cue`` may hold."""
+
 PUBLICITY_FAMILIES: frozenset[str] = frozenset(
     {"publicity_media", "publicity_reviews", "publicity_viral", "mobilization"}
 )

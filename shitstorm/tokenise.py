@@ -16,6 +16,8 @@ from itertools import chain
 
 from nltk.stem.snowball import GermanStemmer
 
+from .normalise import PLACEHOLDERS
+
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[!?]+|[^\w\s]", re.UNICODE)
 _PUNCT = re.compile(r"[^\w\s!?]")
 _STEMMER = GermanStemmer()
@@ -39,7 +41,8 @@ like words, chunks repeat (Zipf), so most of a post is tokenised by dict look-up
 
 
 def tokenise(text: str) -> list[str]:
-    """Words (case kept), ``!``/``?`` runs and emoji, in order.
+    """Words (case kept), ``!``/``?`` runs and emoji, in order; the model view's placeholders
+    (``xurlx``, ``xmentionx``, …) are left out: the form of a post is not evidence.
 
     No token contains or spans whitespace (``\\s`` and ``str.split`` agree on what whitespace
     is), so the text is tokenised chunk by whitespace-separated chunk, each chunk through a
@@ -47,12 +50,16 @@ def tokenise(text: str) -> list[str]:
 
     >>> tokenise("Schon WIEDER?! Danke für nichts 👏👏")
     ['Schon', 'WIEDER', '?!', 'Danke', 'für', 'nichts', '👏', '👏']
+    >>> tokenise("xmentionx xmentionx Glückwunsch!!! xurlx")
+    ['Glückwunsch', '!!!']
     """
     return list(chain.from_iterable(map(_chunk_tokens, text.split())))
 
 
 @lru_cache(maxsize=CHUNK_CACHE_SIZE)
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
+    if chunk in PLACEHOLDERS:
+        return ()
     toks = _TOKEN.findall(chunk)
     if not _PUNCT.search(chunk):
         return tuple(toks)  # nothing but words and !/? runs

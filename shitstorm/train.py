@@ -4,7 +4,6 @@ then writes model + manifest + card (atomically) to the output directory."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Callable
 
@@ -12,12 +11,16 @@ import numpy as np
 
 from . import __version__
 from .analysis import analyze
+from .background import HELDOUT_SHARE, read_real_posts
 from .baseline import baseline_metrics
-from .card import GERMEVAL_CITATION, render_card
-from .classifier import HEADS, EscalationClassifier, decide_levels
-from .dataset import LabelledData, read_hostility_tsv
+from .card import render_card
+from .classifier import HEADS, EscalationClassifier, head_targets
+from .dataset import LabelledData
+from .evaluation import register_variant, traffic_report
 from .metrics import evaluate, reliability_table
+from .model import FEED_BASE_RATES, Model, check_base_rates
 from .persist import save_model_dir
+from .schema import LEVEL_INDEX
 
 
 def _analyses(texts, say):
@@ -29,64 +32,121 @@ def _analyses(texts, say):
     return out
 
 
+def _rates(levels, pressure) -> dict[str, float]:
+    t = head_targets(np.asarray(levels), np.asarray(pressure))
+    return {h: float(np.mean(t[h])) for h in HEADS}
+
+
+def _score_metrics(model: Model, analyses, levels, pressure) -> tuple[dict, list]:
+    scores = model.score_analyses(analyses)
+    esc = np.array([s.escalation for s in scores])
+    pp = np.array([s.publicity_pressure for s in scores])
+    lv = np.array([LEVEL_INDEX[s.level] for s in scores])
+    return evaluate(levels, pressure, esc, pp, lv, 0.5, 0.5), scores
+
+
 def train_and_save(train: LabelledData, out_dir: Path | str, *, test: LabelledData | None = None,
-                   hostility_path: Path | str | None = None, seed: int = 0, folds: int = 5,
+                   hostility_path: Path | str | None = None, background: list[Path | str] = (),
+                   base_rates: dict[str, float] | None = None, seed: int = 0, folds: int = 5,
                    command: str = "", progress: Callable[[str], None] | None = None,
                    classifier: EscalationClassifier | None = None) -> dict:
-    """Train, evaluate and write a model directory; returns the manifest."""
+    """Train, evaluate and write a model directory; returns the manifest.
+
+    ``background``: files of real, unlabelled ordinary posts (``background.read_real_posts``);
+    the training part of the fixed split joins the training data as ``none``, the held-out
+    part is measured as real traffic. ``base_rates``: the feed the shipped probabilities are
+    for (default ``model.FEED_BASE_RATES``)."""
     say = progress or (lambda msg: None)
-    say(f"analysing {len(train)} training posts")
-    X = _analyses(train.texts, say)
-    y = np.column_stack([train.levels, train.pressure])
+    feed_rates = check_base_rates({**FEED_BASE_RATES, **(base_rates or {})})
+    real = [read_real_posts(p) for p in background]
+    texts, levels, pressure = list(train.texts), list(train.levels), list(train.pressure)
+    data: dict = {"train_posts": len(train), "train_sha256": train.sha256}
+    heldout_real: list[str] = []
+    if real:
+        data["background"] = []
+        data["background_heldout_share"] = HELDOUT_SHARE
+        for r in real:
+            used = r.part(heldout=False).background()
+            kept = r.part(heldout=True)
+            heldout_real += kept.texts
+            texts += used
+            levels += [0] * len(used)
+            pressure += [0] * len(used)
+            data["background"].append({"file": Path(r.path).name, "sha256": r.sha256,
+                                       "posts": len(r.texts), "train_part_used": len(used),
+                                       "heldout": len(kept.texts)})
+    say(f"analysing {len(texts)} training posts ({len(train)} labelled, "
+        f"{len(texts) - len(train)} real background)")
+    X = _analyses(texts, say)
+    y = np.column_stack([levels, pressure])
     hostility = None
-    data = {"train_posts": len(train), "train_sha256": train.sha256}
     if hostility_path is not None:
-        h_texts, h_labels = read_hostility_tsv(hostility_path)
-        say(f"analysing {len(h_texts)} hostility posts from {hostility_path}")
-        hostility = (_analyses(h_texts, say), h_labels)
-        data["hostility_posts"] = len(h_texts)
-        data["hostility_sha256"] = hashlib.sha256(Path(hostility_path).read_bytes()).hexdigest()
+        h = read_real_posts(hostility_path).part(heldout=False)
+        say(f"analysing {len(h.texts)} hostility posts (training part of {hostility_path})")
+        hostility = (_analyses(h.texts, say), [int(x) for x in h.offensive])
+        data["hostility_posts"] = len(h.texts)
+        data["hostility_sha256"] = h.sha256
     clf = classifier if classifier is not None else EscalationClassifier(n_folds=folds, random_state=seed)
     clf.set_params(random_state=seed, n_folds=folds)
     clf.fit(X, y, hostility=hostility, progress=lambda m: say(f"fitting: {m}"))
-    th = clf.thresholds_
-    oof = clf.oof_probabilities_
-    cv = evaluate(train.levels, train.pressure, oof["escalation"], oof["publicity_pressure"],
-                  decide_levels(oof, th), th["escalation"], th["publicity_pressure"])
-    metrics: dict = {"cross_validated": cv}
-    reliability = {"source": "cross-validated training predictions",
-                   "escalation": reliability_table(oof["escalation"], np.asarray(train.levels) >= 2),
-                   "publicity_pressure": reliability_table(oof["publicity_pressure"], train.pressure)}
-    if test is not None:
-        say(f"evaluating on {len(test)} test posts")
-        Xt = _analyses(test.texts, say)
-        probs = clf.predict_heads(Xt)
-        metrics["test"] = evaluate(test.levels, test.pressure, probs["escalation"],
-                                   probs["publicity_pressure"], decide_levels(probs, th),
-                                   th["escalation"], th["publicity_pressure"])
-        say("baseline (TF-IDF + logistic regression)")
-        metrics["baseline_test"] = baseline_metrics(train.texts, train.levels, train.pressure,
-                                                    test.texts, test.levels, test.pressure, seed)
-        reliability = {"source": "held-out test split",
-                       "escalation": reliability_table(probs["escalation"], np.asarray(test.levels) >= 2),
-                       "publicity_pressure": reliability_table(probs["publicity_pressure"], test.pressure)}
-        data["test_posts"] = len(test)
-        data["test_sha256"] = test.sha256
-    metrics["reliability"] = reliability
+
     manifest = {
         "model_version": f"{__version__}+{train.sha256[:8]}",
         "heads": list(HEADS),
-        "thresholds": th,
+        "thresholds": clf.thresholds_,
+        "base_rates": feed_rates,
+        "training_rates": {h: round(v, 6) for h, v in clf.training_rates_.items()},
+        "corpus_rates": {h: round(v, 6) for h, v in _rates(train.levels, train.pressure).items()},
         "seed": seed,
         "folds": folds,
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in clf.get_params().items()},
         "data": data,
-        "metrics": metrics,
         "ignored_columns": list(train.ignored_columns),
-        "credits": (["GermEval 2018 (CC BY 4.0): " + GERMEVAL_CITATION]
-                    if hostility_path is not None else []),
+        "credits": [],
         "command": command,
     }
+    oof = clf.oof_probabilities_
+    from .classifier import decide_levels
+
+    cv = evaluate(levels, pressure, oof["escalation"], oof["publicity_pressure"],
+                  decide_levels(oof, clf.thresholds_), 0.5, 0.5)
+    metrics: dict = {"cross_validated": cv}
+    reliability = {"source": "cross-validated training predictions (training mix)",
+                   "escalation": reliability_table(oof["escalation"], np.asarray(levels) >= 2),
+                   "publicity_pressure": reliability_table(oof["publicity_pressure"], pressure)}
+    at_training = Model(clf, manifest, base_rates="training")
+    at_feed = Model(clf, manifest)
+    if test is not None:
+        say(f"evaluating on {len(test)} test posts")
+        Xt = _analyses(test.texts, say)
+        metrics["test"], test_scores = _score_metrics(at_training, Xt, test.levels, test.pressure)
+        metrics["test_feed_rates"], _ = _score_metrics(at_feed, Xt, test.levels, test.pressure)
+        Xr = _analyses([register_variant(t, i) for i, t in enumerate(test.texts)], say)
+        metrics["test_register"], _ = _score_metrics(at_training, Xr, test.levels, test.pressure)
+        say("baseline (TF-IDF + logistic regression)")
+        metrics["baseline_test"] = baseline_metrics(train.texts, train.levels, train.pressure,
+                                                    test.texts, test.levels, test.pressure, seed)
+        reliability = {"source": "held-out test split, probabilities for the training mix's base rates",
+                       "escalation": reliability_table([s.escalation for s in test_scores],
+                                                       np.asarray(test.levels) >= 2),
+                       "publicity_pressure": reliability_table(
+                           [s.publicity_pressure for s in test_scores], test.pressure)}
+        data["test_posts"] = len(test)
+        data["test_sha256"] = test.sha256
+    if heldout_real:
+        say(f"measuring {len(heldout_real)} held-out real posts")
+        metrics["real_traffic"] = traffic_report(at_feed.score_analyses(_analyses(heldout_real, say)))
+    metrics["reliability"] = reliability
+    manifest["metrics"] = metrics
+    names = {Path(r.path).name for r in real} | ({Path(hostility_path).name} if hostility_path else set())
+    if "germeval2018.training.txt" in names:
+        from .card import GERMEVAL_CITATION
+
+        manifest["credits"].append("GermEval 2018 (CC BY 4.0): " + GERMEVAL_CITATION)
+    if "potts.csv" in names:
+        from .card import POTTS_CITATION
+
+        manifest["credits"].append("PotTS (MIT): " + POTTS_CITATION)
     say(f"writing {out_dir}")
     save_model_dir(clf, manifest, render_card(manifest), out_dir)
     return manifest

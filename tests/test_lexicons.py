@@ -43,3 +43,27 @@ def test_source_header_required():
 def test_bad_rows_rejected(row, msg):
     with pytest.raises(LexiconError, match=msg):
         parse_lexicon(HEAD + row, "legal_threat.tsv")
+
+
+ACC_HEAD = "# source: tests\nhandle\tfamily\tweight\tnote\n"
+
+
+def test_bundled_accounts_load_and_name_media_and_regulators():
+    from shitstorm.lexicon import load_accounts
+
+    acc = load_accounts()
+    assert acc["wiso_zdf"].family == "publicity_media" and acc["bnetza"].family == "regulator"
+    assert all(a.note for a in acc.values())
+
+
+@pytest.mark.parametrize("rows,msg", [
+    ("BILD\tpublicity_media\t1\ta\nbild\tpublicity_media\t1\tb\n", "duplicate handle"),
+    ("BILD\tinsult\t1\ta\n", "is not one of"),
+    ("BI LD\tpublicity_media\t1\ta\n", "not a handle"),
+    ("BILD\tpublicity_media\t1\t\n", "needs a note"),
+])
+def test_bad_account_rows_rejected(rows, msg):
+    from shitstorm.lexicon import parse_accounts
+
+    with pytest.raises(LexiconError, match=msg):
+        parse_accounts(ACC_HEAD + rows, "accounts/x.tsv")

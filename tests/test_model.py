@@ -27,7 +27,8 @@ def test_score_is_frozen_and_json_safe(tiny_model):
 
 def test_reasons_are_the_analysis_objects(tiny_model):
     text = "Schon wieder kein Paket, mein Anwalt meldet sich."
-    assert tiny_model.score(text).reasons == tiny_model.analyze(text).reasons
+    cues = tuple(r for r in tiny_model.score(text).reasons if r.cue != "words")
+    assert cues == tiny_model.analyze(text).reasons
 
 
 @pytest.mark.parametrize("bad", [None, b"bytes", 3, 2.5])

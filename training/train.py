@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GERMEVAL = ROOT.parent / "shared" / "data" / "germeval2018" / "germeval2018.training.txt"
+POTTS = ROOT.parent / "shared" / "data" / "potts" / "potts.csv"
 
 
 def command(out: str = "models", hostility: Path | None = GERMEVAL) -> list[str]:
@@ -22,6 +23,9 @@ def command(out: str = "models", hostility: Path | None = GERMEVAL) -> list[str]
     argv = ["train", *train, "--test", *test, "--out", out]
     if hostility is not None and hostility.is_file():
         argv += ["--hostility", "../shared/data/germeval2018/germeval2018.training.txt"]
+    background = [p for p in (POTTS, GERMEVAL) if p.is_file()]
+    if background:
+        argv += ["--background", *(f"../shared/data/{p.parent.name}/{p.name}" for p in background)]
     return argv
 
 

@@ -182,7 +182,11 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
             if state["model"] is None:
                 from ..model import default_model, load
 
-                state["model"] = load(config.model_dir) if config.model_dir else default_model()
+                rates = config.policy.base_rates if config.policy is not None else None
+                if config.model_dir or rates:
+                    state["model"] = load(config.model_dir, base_rates=dict(rates) if rates else None)
+                else:
+                    state["model"] = default_model()
             yield
 
         return cm(app)

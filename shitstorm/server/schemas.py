@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
-from ..schema import CHANNELS, CUE_FAMILIES, FLAGS, LEVELS, PII_KINDS
+from ..schema import CHANNELS, FLAGS, LEVELS, PII_KINDS, REASON_KINDS
 from ..policy import PRIORITIES, ROUTES
 
 MAX_TEXT_CHARS = 100_000
@@ -71,7 +71,7 @@ class BatchRequest(BaseModel):
 
 
 class ReasonOut(BaseModel):
-    cue: Literal[CUE_FAMILIES]  # type: ignore[valid-type]
+    cue: Literal[REASON_KINDS]  # type: ignore[valid-type]
     text: str
     start: int
     end: int
