@@ -54,8 +54,8 @@ EVIDENCE_WORDS = 3
 """An alarm names up to three words the text heads weighed most towards it,"""
 EVIDENCE_MIN_SHARE = 0.25
 """each adding at least a quarter of what the strongest word adds,"""
-EVIDENCE_MIN_LETTERS = 4
-"""and of at least four letters ("ich", "das", "hier" are the grammar of a threat, not its
+EVIDENCE_MIN_LETTERS = 5
+"""and of at least five letters ("ich", "hier", "geht" are the grammar of a threat, not its
 evidence; an emoji counts)."""
 
 

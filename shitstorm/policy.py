@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import sys
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
@@ -21,10 +20,7 @@ from typing import Any, Mapping
 
 from .schema import CHANNELS, CUE_FAMILIES, LEVEL_INDEX, LEVELS, PII_KINDS, FLAGS, Score
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+import tomllib
 
 __all__ = ["Advice", "Context", "Policy", "PolicyError", "Triage", "triage", "TAG_VOCABULARY",
            "ADVICE_IDS", "PRIORITIES", "ROUTES"]
