@@ -74,3 +74,12 @@ def tiny_model(tiny_model_dir):
     import shitstorm
 
     return shitstorm.load(tiny_model_dir)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say which suites the default run leaves out and how to run them (issue #13)."""
+    deselected = len(terminalreporter.stats.get("deselected", []))
+    if deselected and "not slow" in (config.getoption("markexpr") or ""):
+        terminalreporter.write_line(
+            f"{deselected} slow tests not run (retraining, Spark, the real browser, the live "
+            "server): run them with `python -m pytest -m slow` (CI does).")

@@ -21,6 +21,8 @@ from shitstorm.server import ServerConfig, create_app  # noqa: E402
 
 from .test_cli import EXE  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a real `shitstorm serve` over HTTP on loopback
+
 TOKEN = "live-server-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 THREAT = "Wenn ich bis morgen nichts höre, geht das an die BILD! Tel 0171 2345678"

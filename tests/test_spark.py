@@ -24,6 +24,8 @@ import shitstorm  # noqa: E402
 from shitstorm import cli  # noqa: E402
 from shitstorm import spark as ss  # noqa: E402
 
+pytestmark = pytest.mark.slow  # Spark in local mode: starting the JVM takes most of a minute
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
