@@ -51,7 +51,7 @@ def test_bundled_model_card_and_manifest_travel_together():
     assert {"test", "cross_validated", "baseline_test"} <= set(m["metrics"])
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness: a lost-cat share call without a name still "
-                   "reads as a share call for pressure; remove this mark when it passes")
-def test_known_weakness_lost_cat_share_call(model):
+def test_lost_cat_share_call_is_no_pressure(model):
+    """Regression, once a known weakness (issue #3 → fixed with the real-register batches of
+    issue #11): a lost-cat share call without a name read as a share call for pressure."""
     assert model.score("Teilt das bitte, meine Katze ist weggelaufen").publicity_pressure < 0.5
