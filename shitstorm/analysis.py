@@ -88,7 +88,8 @@ def analyze(text: str) -> Analysis:
         return Analysis(prepared.text, "", (), (), (), (), tuple(flags))
     norm = normalise(prepared.text)
     tokens = tokenise(norm)
-    if not tokens:  # only links, handles, e-mail addresses or numbers: no words to score
+    reasons = find_reasons(prepared.text)
+    if not tokens and not reasons:  # only links, handles, e-mail addresses or numbers
         return Analysis(prepared.text, norm, (), (), (), (), (*flags, "empty"))
     if not looks_german(tokens):
         flags.append("not_german")
@@ -97,7 +98,7 @@ def analyze(text: str) -> Analysis:
         normalised=norm,
         tokens=tuple(tokens),
         stems=tuple(map(stem, tokens)),
-        reasons=find_reasons(prepared.text),
+        reasons=reasons,
         style=tuple(style_vector(norm, tokens)),
         flags=tuple(flags),
     )

@@ -51,7 +51,8 @@ WINDOW_CUES = frozenset({
 _SENTENCE = re.compile(r"[^\n.!?…]+(?:[.!?…]+|$)")
 
 EVIDENCE_WORDS = 3
-"""An alarm names up to three words the text heads weighed most towards it,"""
+"""A post scored elevated or critical, or with publicity pressure ≥ 0.5, names up to three words
+the text heads weighed most towards that verdict,"""
 EVIDENCE_MIN_SHARE = 0.25
 """each adding at least a quarter of what the strongest word adds,"""
 EVIDENCE_MIN_LETTERS = 5
@@ -223,8 +224,9 @@ class Model:
                 level = LEVELS[int(levels[k])]
                 pp = float(best["publicity_pressure"][k])
                 reasons = a.reasons
-                if level == "critical" or pp >= DECISION_THRESHOLD:
-                    head = "publicity_pressure" if pp >= DECISION_THRESHOLD else "critical"
+                if level in ("elevated", "critical") or pp >= DECISION_THRESHOLD:
+                    head = ("publicity_pressure" if pp >= DECISION_THRESHOLD
+                            else "critical" if level == "critical" else "escalation")
                     _, window, offset, _ = rows[source[head][k]]
                     reasons = tuple(sorted(a.reasons + self._evidence(window, head, offset, a.reasons),
                                            key=lambda r: (r.start, r.end, r.cue)))
