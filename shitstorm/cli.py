@@ -894,7 +894,7 @@ def cmd_serve(args) -> int:
     try:
         serve(host=args.host, port=args.port, workers=args.workers, token_file=args.token_file,
               insecure_no_auth=args.insecure_no_auth, model_dir=args.model, policy=args.policy,
-              log_level=args.log_level)
+              log_level=args.log_level, feedback_db=args.feedback_db, feedback_text=args.feedback_text)
     except (ConfigError, PolicyError) as exc:
         raise CLIError(str(exc), EXIT_USAGE) from None
     return 0
@@ -998,6 +998,40 @@ def cmd_train(args) -> int:
     return 0
 
 
+# --- feedback ---------------------------------------------------------------------------------
+def cmd_feedback(args) -> int:
+    """``feedback export``: the stored corrections as a training CSV; ``feedback delete``: one
+    record by id (GDPR)."""
+    from .feedback import FeedbackError, FeedbackStore
+
+    try:
+        store = FeedbackStore(args.db)
+        if args.action == "delete":
+            if not store.delete(args.id):
+                raise CLIError(f"{args.db}: no feedback record with id {args.id!r}")
+            print(f"deleted {args.id}", file=sys.stderr)
+            return 0
+        if args.out == "-":
+            result = store.export_csv(sys.stdout)
+        else:
+            part = Path(args.out + ".part")
+            try:
+                with open(part, "w", encoding="utf-8", newline="") as fh:
+                    result = store.export_csv(fh)
+                os.replace(part, args.out)
+            except OSError as exc:
+                part.unlink(missing_ok=True)
+                raise CLIError(f"{args.out}: {exc.strerror or exc}") from None
+    except FeedbackError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"{result.written} correction(s) written" + (f" to {args.out}" if args.out != "-" else ""),
+          file=sys.stderr)
+    if result.skipped_without_text:
+        print(f"{result.skipped_without_text} skipped: stored without text, so they cannot be trained on "
+              "(start the server with --feedback-text redacted to keep the redacted text)", file=sys.stderr)
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -1086,7 +1120,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow a non-loopback address without a token")
     v.add_argument("--model", metavar="DIR", help="model directory (default: the bundled model)")
     v.add_argument("--policy", metavar="FILE", help="triage policy TOML")
-    v.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    v.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                   help="how much the server logs (default info; never post texts)")
+    v.add_argument("--feedback-db", metavar="FILE",
+                   help="SQLite file for agents' corrections: turns on POST /v1/feedback (or set SHITSTORM_FEEDBACK_DB)")
+    v.add_argument("--feedback-text", choices=["none", "redacted"],
+                   help="store no post text with a correction (none, the default) or the text with personal "
+                   "data replaced (redacted; needed to train on them), or set SHITSTORM_FEEDBACK_TEXT")
     v.set_defaults(func=cmd_serve)
 
     for vendor, env in (("zendesk", "ZENDESK_SUBDOMAIN, ZENDESK_EMAIL, ZENDESK_API_TOKEN"),
@@ -1097,6 +1137,20 @@ def build_parser() -> argparse.ArgumentParser:
         h.add_argument("--dry-run", action="store_true", help="read and score, print the updates, send nothing")
         h.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
         h.set_defaults(func=cmd_helpdesk_sync, vendor=vendor)
+
+    fb = sub.add_parser("feedback", help="agents' corrections stored by the server: export, delete",
+                        description="Work with the SQLite file of corrections that POST /v1/feedback fills "
+                        "(shitstorm serve --feedback-db FILE).")
+    fb_sub = fb.add_subparsers(dest="action", metavar="ACTION", required=True)
+    fe = fb_sub.add_parser("export", help="write the corrections as a training CSV (text, level, publicity_pressure)",
+                           description="Write the stored corrections in the training schema. Records stored "
+                           "without text cannot be trained on: they are skipped, and their number is printed.")
+    fe.add_argument("--db", required=True, metavar="FILE", help="the feedback file (serve --feedback-db)")
+    fe.add_argument("--out", required=True, metavar="FILE", help='the CSV to write ("-": stdout)')
+    fd = fb_sub.add_parser("delete", help="delete one correction by its id (e.g. on a GDPR request)")
+    fd.add_argument("--db", required=True, metavar="FILE", help="the feedback file (serve --feedback-db)")
+    fd.add_argument("id", help="the record's id, as POST /v1/feedback answered it")
+    fb.set_defaults(func=cmd_feedback)
 
     t = sub.add_parser("train", help="train a model from labelled CSVs")
     t.add_argument("files", nargs="+", type=Path, help="CSV files with text, level, publicity_pressure")
