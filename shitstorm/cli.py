@@ -141,7 +141,9 @@ def cmd_score(args) -> int:
         if batch:
             _write_scores(model, batch, args.with_text, out, tri)
     else:
-        _write_scores(model, [" ".join(args.text)], args.with_text, out, tri)
+        if "-" in args.text:
+            raise CLIError('"-" (posts on stdin) must be the only argument', EXIT_USAGE)
+        _write_scores(model, list(args.text), args.with_text, out, tri)  # one post per argument
     return 0
 
 
@@ -1049,7 +1051,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("score", parents=[common], help="score text, JSON lines out")
-    s.add_argument("text", nargs="+", help='the post, or "-" for one post per line on stdin')
+    s.add_argument("text", nargs="+", help='one or more posts (one JSON line each; quote each post), or "-" for '
+                   "one post per line on stdin")
     s.add_argument("--with-text", action="store_true", help="include the post text in the output")
     s.add_argument("--triage", action="store_true", help="add the triage decision (priority, route, tags, advice)")
     s.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
@@ -1108,12 +1111,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_redact)
 
     i = sub.add_parser("info", parents=[common], help="model version, metrics, data credits")
-    i.add_argument("--json", action="store_true")
+    i.add_argument("--json", action="store_true", help="the model's manifest as one JSON object")
     i.set_defaults(func=cmd_info)
 
     v = sub.add_parser("serve", help="HTTP service (pip install 'shitstorm[server]')")
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     v.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     v.add_argument("--token-file", help="file holding the bearer token (or set SHITSTORM_API_TOKEN)")
     v.add_argument("--insecure-no-auth", action="store_true",
@@ -1161,11 +1164,55 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--background", nargs="+", type=Path, default=[], metavar="FILE",
                    help="real, unlabelled ordinary posts (CSV with a text column, or GermEval TSV): "
                    "70%% join training as level none, 30%% are held out and measured as real traffic")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--folds", type=int, default=5)
-    t.add_argument("--quiet", action="store_true")
+    t.add_argument("--seed", type=int, default=0, help="random seed: the same seed, the same model (default 0)")
+    t.add_argument("--folds", type=int, default=5,
+                   help="cross-validation folds for the calibration and the reported metrics (default 5)")
+    t.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     t.set_defaults(func=cmd_train)
+    _add_examples(sub)
     return p
+
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "score": ('shitstorm score "Wenn ich bis morgen nichts höre, geht das an die BILD!" "Danke für die Hilfe!"',
+              "shitstorm score - < posts.txt"),
+    "batch": ("shitstorm batch posts.csv --text-column text -o scored.csv --triage",),
+    "spark-score": ("shitstorm spark-score posts.parquet scored/ --master 'local[*]'",),
+    "explain": ('shitstorm explain "Danke für nichts. Mein Anwalt meldet sich."',),
+    "redact": ("shitstorm redact - < posts.txt",),
+    "info": ("shitstorm info --json",),
+    "serve": ("shitstorm serve --token-file /run/secrets/shitstorm --feedback-db feedback.sqlite3",),
+    "zendesk-sync": ("shitstorm zendesk-sync 35436 35437 --dry-run",),
+    "freshdesk-sync": ("shitstorm freshdesk-sync 1024 --dry-run",),
+    "zammad-sync": ("shitstorm zammad-sync 77 --dry-run",),
+    "feedback": ("shitstorm feedback export --db feedback.sqlite3 --out mine.csv",),
+    "feedback export": ("shitstorm feedback export --db feedback.sqlite3 --out mine.csv",),
+    "feedback delete": ("shitstorm feedback delete --db feedback.sqlite3 3f2a9c0e5b7d41e8a6c2d9f0b1e4a7c3",),
+    "train": ("shitstorm train tickets.csv --test heldout.csv --out mymodel/",),
+}
+"""The example that ends each subcommand's help (``shitstorm COMMAND --help``)."""
+
+
+class _ExampleFormatter(argparse.HelpFormatter):
+    """Wraps the description as usual; keeps the example lines as they are written."""
+
+    def _fill_text(self, text, width, indent):
+        if text.startswith("example"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _add_examples(sub, prefix: str = "") -> None:
+    """Give every subcommand (and sub-subcommand) its examples as the help's epilog."""
+    for name, parser in sub.choices.items():
+        lines = EXAMPLES.get(prefix + name)
+        if lines:
+            parser.epilog = "example" + ("s" if len(lines) > 1 else "") + ":\n" + "\n".join(
+                "  " + line for line in lines)
+            parser.formatter_class = _ExampleFormatter
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_examples(action, prefix + name + " ")
 
 
 def main(argv: list[str] | None = None) -> int:
