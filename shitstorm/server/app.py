@@ -3,7 +3,8 @@
 Endpoints: ``POST /v1/score``, ``POST /v1/score/batch``, ``GET /v1/model``, ``GET /healthz``,
 ``GET /readyz``, ``GET /`` (the playground page), the helpdesk adapters under
 ``/v1/adapters/…``, agents' corrections (``POST /v1/feedback``, ``DELETE /v1/feedback/{id}``,
-when a feedback file is configured), and FastAPI's ``/openapi.json`` and ``/docs``.
+when a feedback file is configured), and ``/openapi.json`` with
+``/docs`` and ``/redoc`` (their assets served from the package: ``docs.py``).
 
 Safe by default: bearer-token auth whenever a token is configured (constant-time comparison),
 request bodies limited before they are read, text lengths and batch sizes limited by the schema,
@@ -199,6 +200,8 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
                     "public customer posts. Send `Authorization: Bearer <token>` when the server has "
                     "a token.",
         lifespan=lifespan,
+        docs_url=None,  # served from the package's assets, not a CDN (register_docs)
+        redoc_url=None,
     )
     app.state.config = config
     app.state.shitstorm = state
@@ -286,6 +289,10 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
     from .feedback import register_feedback
 
     register_feedback(app, config)
+
+    from .docs import register_docs
+
+    register_docs(app)
 
     app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
