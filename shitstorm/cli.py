@@ -1126,7 +1126,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="how much the server logs (default info; never post texts)")
     v.add_argument("--feedback-db", metavar="FILE",
-                   help="SQLite file for agents' corrections: turns on POST /v1/feedback (or set SHITSTORM_FEEDBACK_DB)")
+                   help="SQLite file for agents' corrections: turns on POST /v1/feedback "
+                   "(or set SHITSTORM_FEEDBACK_DB)")
     v.add_argument("--feedback-text", choices=["none", "redacted"],
                    help="store no post text with a correction (none, the default) or the text with personal "
                    "data replaced (redacted; needed to train on them), or set SHITSTORM_FEEDBACK_TEXT")

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import csv
 import re
-from contextlib import closing, contextmanager
 import secrets
 import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 from .schema import LABEL_COLUMNS, LEVELS
 
@@ -154,7 +155,7 @@ class FeedbackStore:
         if source is not None and not SOURCE_PATTERN.match(source):
             raise FeedbackError("source must be 1-40 characters of a-z, 0-9, _ and -")
         rec = Feedback(
-            id=secrets.token_hex(16), created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            id=secrets.token_hex(16), created_at=datetime.now(UTC).isoformat(timespec="seconds"),
             model_version=model_version,
             verdict=verdict_of(level, bool(publicity_pressure), model_level, model_publicity_pressure),
             level=level, publicity_pressure=bool(publicity_pressure), model_level=model_level,

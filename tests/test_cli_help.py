@@ -46,3 +46,12 @@ def test_every_subcommand_help_ends_with_an_example(name):
     text = sub.format_help().rstrip().splitlines()
     assert text[-1].strip().startswith("shitstorm " + name.split()[0]), text[-3:]
     assert any(line.startswith("example") for line in text)
+
+
+def test_every_option_is_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = sorted({f"{name} {o}" for name, sub in subcommands(build_parser()) for a in sub._actions
+                      for o in a.option_strings if o.startswith("--") and o != "--help" and o not in readme})
+    assert missing == []

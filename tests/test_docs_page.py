@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the server extra is not installed")
 
-from .test_playground import CHROMEDRIVER, CHROMIUM, browser, by_id, css, serve, wait_for  # noqa: E402,F401
+from .test_playground import CHROMEDRIVER, CHROMIUM, browser, by_id, css, serve, wait_for  # noqa: F401
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
 

@@ -216,3 +216,15 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("shitstorm feedback: ") and "no such feedback file" in err and "Traceback" not in err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_serve_refuses_a_feedback_file_it_cannot_make(tmp_path, capsys, monkeypatch):
+    # serve passes its settings to the workers through the environment: restore it afterwards
+    monkeypatch.setenv("SHITSTORM_FEEDBACK_DB", "")
+    monkeypatch.setenv("SHITSTORM_FEEDBACK_TEXT", "")
+    assert main(["serve", "--feedback-db", str(tmp_path / "no-folder" / "fb.sqlite3")]) == 2
+    err = capsys.readouterr().err
+    assert "SHITSTORM_FEEDBACK_DB" in err and "does not exist" in err and "Traceback" not in err
+    (tmp_path / "junk.sqlite3").write_bytes(b"kein SQLite " * 100)
+    assert main(["serve", "--feedback-db", str(tmp_path / "junk.sqlite3"), "--feedback-text", "redacted"]) == 2
+    assert "not a readable SQLite file" in capsys.readouterr().err

@@ -279,8 +279,9 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def playground() -> HTMLResponse:
-        return HTMLResponse(_page(feedback=bool(config.feedback_db)), headers={"Content-Security-Policy": CSP, "X-Frame-Options": "DENY",
-                                              "Referrer-Policy": "no-referrer"})
+        return HTMLResponse(_page(feedback=bool(config.feedback_db)),
+                            headers={"Content-Security-Policy": CSP, "X-Frame-Options": "DENY",
+                                     "Referrer-Policy": "no-referrer"})
 
     from .adapters import register_adapters
 

@@ -146,12 +146,12 @@ class FeedbackRequest(BaseModel):
     text: StrictStr = Field(..., max_length=MAX_TEXT_CHARS,
                             description="the post, as scored; the server scores it again to record what the "
                                         "model says, and stores it only when the operator enabled it (redacted)")
-    level: Optional[Literal[LEVELS]] = Field(  # type: ignore[valid-type]
+    level: Literal[LEVELS] | None = Field(  # type: ignore[valid-type]
         None, description="the right level; omitted: the model's level stands")
-    publicity_pressure: Optional[StrictBool] = Field(
+    publicity_pressure: StrictBool | None = Field(
         None, description="whether the author uses the public as leverage; omitted: the model's verdict "
                           "(probability ≥ 0.5) stands")
-    source: Optional[str] = Field(None, pattern=r"^[a-z0-9_-]{1,40}$",
+    source: str | None = Field(None, pattern=r"^[a-z0-9_-]{1,40}$",
                                   description="where the verdict comes from, e.g. playground, zendesk")
 
 
@@ -164,5 +164,5 @@ class FeedbackOut(BaseModel):
     publicity_pressure: bool
     model_level: Literal[LEVELS]  # type: ignore[valid-type]
     model_publicity_pressure: float = Field(..., ge=0, le=1)
-    source: Optional[str] = None
+    source: str | None = None
     text_stored: bool = Field(..., description="whether the (redacted) text was stored")
