@@ -116,15 +116,22 @@ class FeedbackStore:
                 raise FeedbackError(f"{self.path}: the folder {self.path.parent} does not exist")
         elif not self.path.is_file():
             raise FeedbackError(f"{self.path}: no such feedback file")
-        with self._connect() as con:
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if not tables and create:
-                con.execute(_DDL)
-                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            elif "feedback" not in tables or version != SCHEMA_VERSION:
-                raise FeedbackError(f"{self.path}: not a shitstorm feedback file (schema version {version}, "
-                                    f"expected {SCHEMA_VERSION})")
+        with self._connect() as con, self._errors("open the file"):
+            # one transaction: workers starting together create the table once, never half
+            con.execute("BEGIN IMMEDIATE" if create else "BEGIN")
+            try:
+                version = con.execute("PRAGMA user_version").fetchone()[0]
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if not tables and create:
+                    con.execute(_DDL)
+                    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                elif "feedback" not in tables or version != SCHEMA_VERSION:
+                    raise FeedbackError(f"{self.path}: not a shitstorm feedback file (schema version {version}, "
+                                        f"expected {SCHEMA_VERSION})")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
 
     def _connect(self) -> closing[sqlite3.Connection]:
         """A connection in autocommit mode, closed at the end of the ``with``."""
