@@ -11,6 +11,7 @@ from __future__ import annotations
 __version__ = "0.2.0"
 
 from .analysis import Analysis, analyze
+from .frame import score_frame
 from .model import Model, load
 from .persist import ModelIntegrityError
 from .pii import find_pii, redact
@@ -35,6 +36,7 @@ __all__ = [
     "load",
     "redact",
     "score",
+    "score_frame",
     "score_many",
     "triage",
 ]

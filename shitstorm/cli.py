@@ -141,7 +141,9 @@ def cmd_score(args) -> int:
         if batch:
             _write_scores(model, batch, args.with_text, out, tri)
     else:
-        _write_scores(model, [" ".join(args.text)], args.with_text, out, tri)
+        if "-" in args.text:
+            raise CLIError('"-" (posts on stdin) must be the only argument', EXIT_USAGE)
+        _write_scores(model, list(args.text), args.with_text, out, tri)  # one post per argument
     return 0
 
 
@@ -894,7 +896,7 @@ def cmd_serve(args) -> int:
     try:
         serve(host=args.host, port=args.port, workers=args.workers, token_file=args.token_file,
               insecure_no_auth=args.insecure_no_auth, model_dir=args.model, policy=args.policy,
-              log_level=args.log_level)
+              log_level=args.log_level, feedback_db=args.feedback_db, feedback_text=args.feedback_text)
     except (ConfigError, PolicyError) as exc:
         raise CLIError(str(exc), EXIT_USAGE) from None
     return 0
@@ -998,6 +1000,40 @@ def cmd_train(args) -> int:
     return 0
 
 
+# --- feedback ---------------------------------------------------------------------------------
+def cmd_feedback(args) -> int:
+    """``feedback export``: the stored corrections as a training CSV; ``feedback delete``: one
+    record by id (GDPR)."""
+    from .feedback import FeedbackError, FeedbackStore
+
+    try:
+        store = FeedbackStore(args.db)
+        if args.action == "delete":
+            if not store.delete(args.id):
+                raise CLIError(f"{args.db}: no feedback record with id {args.id!r}")
+            print(f"deleted {args.id}", file=sys.stderr)
+            return 0
+        if args.out == "-":
+            result = store.export_csv(sys.stdout)
+        else:
+            part = Path(args.out + ".part")
+            try:
+                with open(part, "w", encoding="utf-8", newline="") as fh:
+                    result = store.export_csv(fh)
+                os.replace(part, args.out)
+            except OSError as exc:
+                part.unlink(missing_ok=True)
+                raise CLIError(f"{args.out}: {exc.strerror or exc}") from None
+    except FeedbackError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"{result.written} correction(s) written" + (f" to {args.out}" if args.out != "-" else ""),
+          file=sys.stderr)
+    if result.skipped_without_text:
+        print(f"{result.skipped_without_text} skipped: stored without text, so they cannot be trained on "
+              "(start the server with --feedback-text redacted to keep the redacted text)", file=sys.stderr)
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -1015,7 +1051,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("score", parents=[common], help="score text, JSON lines out")
-    s.add_argument("text", nargs="+", help='the post, or "-" for one post per line on stdin')
+    s.add_argument("text", nargs="+", help='one or more posts (one JSON line each; quote each post), or "-" for '
+                   "one post per line on stdin")
     s.add_argument("--with-text", action="store_true", help="include the post text in the output")
     s.add_argument("--triage", action="store_true", help="add the triage decision (priority, route, tags, advice)")
     s.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
@@ -1074,19 +1111,26 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_redact)
 
     i = sub.add_parser("info", parents=[common], help="model version, metrics, data credits")
-    i.add_argument("--json", action="store_true")
+    i.add_argument("--json", action="store_true", help="the model's manifest as one JSON object")
     i.set_defaults(func=cmd_info)
 
     v = sub.add_parser("serve", help="HTTP service (pip install 'shitstorm[server]')")
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     v.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     v.add_argument("--token-file", help="file holding the bearer token (or set SHITSTORM_API_TOKEN)")
     v.add_argument("--insecure-no-auth", action="store_true",
                    help="allow a non-loopback address without a token")
     v.add_argument("--model", metavar="DIR", help="model directory (default: the bundled model)")
     v.add_argument("--policy", metavar="FILE", help="triage policy TOML")
-    v.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    v.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                   help="how much the server logs (default info; never post texts)")
+    v.add_argument("--feedback-db", metavar="FILE",
+                   help="SQLite file for agents' corrections: turns on POST /v1/feedback "
+                   "(or set SHITSTORM_FEEDBACK_DB)")
+    v.add_argument("--feedback-text", choices=["none", "redacted"],
+                   help="store no post text with a correction (none, the default) or the text with personal "
+                   "data replaced (redacted; needed to train on them), or set SHITSTORM_FEEDBACK_TEXT")
     v.set_defaults(func=cmd_serve)
 
     for vendor, env in (("zendesk", "ZENDESK_SUBDOMAIN, ZENDESK_EMAIL, ZENDESK_API_TOKEN"),
@@ -1098,6 +1142,20 @@ def build_parser() -> argparse.ArgumentParser:
         h.add_argument("--policy", metavar="FILE", help="triage policy TOML (default: the built-in policy)")
         h.set_defaults(func=cmd_helpdesk_sync, vendor=vendor)
 
+    fb = sub.add_parser("feedback", help="agents' corrections stored by the server: export, delete",
+                        description="Work with the SQLite file of corrections that POST /v1/feedback fills "
+                        "(shitstorm serve --feedback-db FILE).")
+    fb_sub = fb.add_subparsers(dest="action", metavar="ACTION", required=True)
+    fe = fb_sub.add_parser("export", help="write the corrections as a training CSV (text, level, publicity_pressure)",
+                           description="Write the stored corrections in the training schema. Records stored "
+                           "without text cannot be trained on: they are skipped, and their number is printed.")
+    fe.add_argument("--db", required=True, metavar="FILE", help="the feedback file (serve --feedback-db)")
+    fe.add_argument("--out", required=True, metavar="FILE", help='the CSV to write ("-": stdout)')
+    fd = fb_sub.add_parser("delete", help="delete one correction by its id (e.g. on a GDPR request)")
+    fd.add_argument("--db", required=True, metavar="FILE", help="the feedback file (serve --feedback-db)")
+    fd.add_argument("id", help="the record's id, as POST /v1/feedback answered it")
+    fb.set_defaults(func=cmd_feedback)
+
     t = sub.add_parser("train", help="train a model from labelled CSVs")
     t.add_argument("files", nargs="+", type=Path, help="CSV files with text, level, publicity_pressure")
     t.add_argument("--out", required=True, type=Path, help="directory to write the model to")
@@ -1107,11 +1165,55 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--background", nargs="+", type=Path, default=[], metavar="FILE",
                    help="real, unlabelled ordinary posts (CSV with a text column, or GermEval TSV): "
                    "70%% join training as level none, 30%% are held out and measured as real traffic")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--folds", type=int, default=5)
-    t.add_argument("--quiet", action="store_true")
+    t.add_argument("--seed", type=int, default=0, help="random seed: the same seed, the same model (default 0)")
+    t.add_argument("--folds", type=int, default=5,
+                   help="cross-validation folds for the calibration and the reported metrics (default 5)")
+    t.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     t.set_defaults(func=cmd_train)
+    _add_examples(sub)
     return p
+
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "score": ('shitstorm score "Wenn ich bis morgen nichts höre, geht das an die BILD!" "Danke für die Hilfe!"',
+              "shitstorm score - < posts.txt"),
+    "batch": ("shitstorm batch posts.csv --text-column text -o scored.csv --triage",),
+    "spark-score": ("shitstorm spark-score posts.parquet scored/ --master 'local[*]'",),
+    "explain": ('shitstorm explain "Danke für nichts. Mein Anwalt meldet sich."',),
+    "redact": ("shitstorm redact - < posts.txt",),
+    "info": ("shitstorm info --json",),
+    "serve": ("shitstorm serve --token-file /run/secrets/shitstorm --feedback-db feedback.sqlite3",),
+    "zendesk-sync": ("shitstorm zendesk-sync 35436 35437 --dry-run",),
+    "freshdesk-sync": ("shitstorm freshdesk-sync 1024 --dry-run",),
+    "zammad-sync": ("shitstorm zammad-sync 77 --dry-run",),
+    "feedback": ("shitstorm feedback export --db feedback.sqlite3 --out mine.csv",),
+    "feedback export": ("shitstorm feedback export --db feedback.sqlite3 --out mine.csv",),
+    "feedback delete": ("shitstorm feedback delete --db feedback.sqlite3 3f2a9c0e5b7d41e8a6c2d9f0b1e4a7c3",),
+    "train": ("shitstorm train tickets.csv --test heldout.csv --out mymodel/",),
+}
+"""The example that ends each subcommand's help (``shitstorm COMMAND --help``)."""
+
+
+class _ExampleFormatter(argparse.HelpFormatter):
+    """Wraps the description as usual; keeps the example lines as they are written."""
+
+    def _fill_text(self, text, width, indent):
+        if text.startswith("example"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _add_examples(sub, prefix: str = "") -> None:
+    """Give every subcommand (and sub-subcommand) its examples as the help's epilog."""
+    for name, parser in sub.choices.items():
+        lines = EXAMPLES.get(prefix + name)
+        if lines:
+            parser.epilog = "example" + ("s" if len(lines) > 1 else "") + ":\n" + "\n".join(
+                "  " + line for line in lines)
+            parser.formatter_class = _ExampleFormatter
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_examples(action, prefix + name + " ")
 
 
 def main(argv: list[str] | None = None) -> int:

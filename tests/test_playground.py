@@ -339,3 +339,79 @@ def test_token_flow(browser, token_server):
     by_id(browser, "score-button").click()
     wait_for(browser, lambda d: by_id(d, "token-input").is_displayed(), "no token field after forgetting")
     assert browser.execute_script("return window.__cspViolations") == []
+
+
+# --- agents' corrections ("Stimmt / Stimmt nicht") ---------------------------------------------
+@pytest.fixture(scope="module")
+def feedback_server(tiny_model, tmp_path_factory):
+    from shitstorm.server import ServerConfig, create_app
+
+    db = tmp_path_factory.mktemp("feedback") / "fb.sqlite3"
+    with serve(create_app(ServerConfig(token=TOKEN, feedback_db=str(db), feedback_text="redacted"),
+                          model=tiny_model)) as url:
+        yield url, db
+
+
+def stored(db) -> list[tuple]:
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        return con.execute("SELECT verdict, level, publicity_pressure, source, text FROM feedback").fetchall()
+
+
+def test_feedback_control_is_hidden_when_the_server_keeps_no_feedback(browser, open_server):
+    open_page(browser, open_server)
+    paste(browser, POST)
+    score_and_wait(browser)
+    assert not by_id(browser, "feedback").is_displayed()
+
+
+def test_agent_confirms_undoes_and_corrects(browser, feedback_server):
+    url, db = feedback_server
+    open_page(browser, url)
+    browser.execute_script(f"sessionStorage.setItem('shitstorm.token', '{TOKEN}')")
+    browser.get_log("browser")  # from here on, an empty console log
+    open_page(browser, url)
+    paste(browser, POST)
+    score_and_wait(browser)
+    assert by_id(browser, "feedback").is_displayed()
+    assert not by_id(browser, "feedback-form").is_displayed()
+
+    # "Stimmt": the model's verdict is stored as a confirmation, without the phone number
+    by_id(browser, "feedback-yes").click()
+    wait_for(browser, lambda d: "Bestätigung" in by_id(d, "feedback-status").text, "no confirmation")
+    assert by_id(browser, "feedback-yes").get_attribute("aria-pressed") == "true"
+    [(verdict, level, pressure, source, text)] = stored(db)
+    assert (verdict, level, pressure, source) == ("confirmed", "critical", 1, "playground")
+    assert "[TELEFON]" in text and "0171" not in text
+
+    # "Rückgängig machen" deletes it again (DELETE /v1/feedback/{id})
+    by_id(browser, "feedback-undo").click()
+    wait_for(browser, lambda d: "gelöscht" in by_id(d, "feedback-status").text, "not deleted")
+    assert stored(db) == []
+
+    # "Stimmt nicht": the form starts from the model's verdict; the agent changes it
+    no = by_id(browser, "feedback-no")
+    no.click()
+    assert no.get_attribute("aria-expanded") == "true" and by_id(browser, "feedback-form").is_displayed()
+    assert css(browser, 'input[name="fb-level"]:checked')[0].get_attribute("value") == "critical"
+    assert css(browser, 'input[name="fb-pressure"]:checked')[0].get_attribute("value") == "yes"
+    css(browser, 'input[name="fb-level"][value="low"]')[0].click()
+    css(browser, 'input[name="fb-pressure"][value="no"]')[0].click()
+    by_id(browser, "feedback-send").click()
+    wait_for(browser, lambda d: "Korrektur" in by_id(d, "feedback-status").text, "no correction")
+    assert "niedrig" in by_id(browser, "feedback-status").text
+    assert [row[:3] for row in stored(db)] == [("corrected", "low", 0)]
+
+    # a second verdict on the same result replaces the first
+    by_id(browser, "feedback-yes").click()
+    wait_for(browser, lambda d: "Bestätigung" in by_id(d, "feedback-status").text, "no second verdict")
+    wait_for(browser, lambda d: [row[:3] for row in stored(db)] == [("confirmed", "critical", 1)],
+             "the first verdict was not replaced")
+
+    # every radio button has a visible label, and nothing broke the CSP
+    for radio in css(browser, "#feedback-form input[type=radio]"):
+        assert radio.find_element("xpath", "..").tag_name == "label"
+    assert browser.execute_script("return window.__cspViolations") == []
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []

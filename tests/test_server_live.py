@@ -100,8 +100,10 @@ def test_bad_token_file_is_a_usage_error(tmp_path):
 
 # --- every endpoint against its OpenAPI schema (schemathesis) -------------------------------------
 @pytest.fixture(scope="module")
-def api_schema(tiny_model):
-    app = create_app(ServerConfig(token=TOKEN, fb_verify_token="v" * 20, fb_app_secret="s" * 20),
+def api_schema(tiny_model, tmp_path_factory):
+    feedback_db = str(tmp_path_factory.mktemp("feedback") / "fb.sqlite3")
+    app = create_app(ServerConfig(token=TOKEN, fb_verify_token="v" * 20, fb_app_secret="s" * 20,
+                                  feedback_db=feedback_db, feedback_text="redacted"),
                      model=tiny_model)
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -110,6 +112,7 @@ OPERATIONS = [
     ("/v1/score", "POST"), ("/v1/score/batch", "POST"), ("/v1/model", "GET"), ("/healthz", "GET"),
     ("/readyz", "GET"), ("/v1/adapters/facebook", "GET"), ("/v1/adapters/facebook", "POST"),
     ("/v1/adapters/zendesk", "POST"), ("/v1/adapters/freshdesk", "POST"), ("/v1/adapters/zammad", "POST"),
+    ("/v1/feedback", "POST"), ("/v1/feedback/{feedback_id}", "DELETE"),
 ]
 
 

@@ -2,7 +2,9 @@
 
 Endpoints: ``POST /v1/score``, ``POST /v1/score/batch``, ``GET /v1/model``, ``GET /healthz``,
 ``GET /readyz``, ``GET /`` (the playground page), the helpdesk adapters under
-``/v1/adapters/…``, and FastAPI's ``/openapi.json`` and ``/docs``.
+``/v1/adapters/…``, agents' corrections (``POST /v1/feedback``, ``DELETE /v1/feedback/{id}``,
+when a feedback file is configured), and ``/openapi.json`` with
+``/docs`` and ``/redoc`` (their assets served from the package: ``docs.py``).
 
 Safe by default: bearer-token auth whenever a token is configured (constant-time comparison),
 request bodies limited before they are read, text lengths and batch sizes limited by the schema,
@@ -198,6 +200,8 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
                     "public customer posts. Send `Authorization: Bearer <token>` when the server has "
                     "a token.",
         lifespan=lifespan,
+        docs_url=None,  # served from the package's assets, not a CDN (register_docs)
+        redoc_url=None,
     )
     app.state.config = config
     app.state.shitstorm = state
@@ -275,12 +279,21 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def playground() -> HTMLResponse:
-        return HTMLResponse(_page(), headers={"Content-Security-Policy": CSP, "X-Frame-Options": "DENY",
-                                              "Referrer-Policy": "no-referrer"})
+        return HTMLResponse(_page(feedback=bool(config.feedback_db)),
+                            headers={"Content-Security-Policy": CSP, "X-Frame-Options": "DENY",
+                                     "Referrer-Policy": "no-referrer"})
 
     from .adapters import register_adapters
 
     register_adapters(app, config)
+
+    from .feedback import register_feedback
+
+    register_feedback(app, config)
+
+    from .docs import register_docs
+
+    register_docs(app)
 
     app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
@@ -292,5 +305,7 @@ CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 
 """The playground page may talk to this server only: nothing is fetched from outside."""
 
 
-def _page() -> str:
-    return resources.files("shitstorm.server").joinpath("static/index.html").read_text(encoding="utf-8")
+def _page(feedback: bool = False) -> str:
+    """The playground; with ``feedback`` its "stimmt / stimmt nicht" control is switched on."""
+    page = resources.files("shitstorm.server").joinpath("static/index.html").read_text(encoding="utf-8")
+    return page.replace('<body data-feedback="off">', '<body data-feedback="on">', 1) if feedback else page

@@ -29,6 +29,8 @@ ENV = {
     "zammad_fields": "SHITSTORM_ZAMMAD_FIELDS",
     "zammad_secret": "SHITSTORM_ZAMMAD_SECRET",
     "helpdesk_writeback": "SHITSTORM_HELPDESK_WRITEBACK",
+    "feedback_db": "SHITSTORM_FEEDBACK_DB",
+    "feedback_text": "SHITSTORM_FEEDBACK_TEXT",
 }
 """Environment variables read by ``ServerConfig.from_env`` (also how ``--workers`` processes
 get their settings)."""
@@ -56,6 +58,11 @@ class ServerConfig:
     helpdesk_writeback: frozenset[str] = frozenset()
     """Helpdesks whose adapter writes its result back to the ticket (credentials from the
     vendor's environment variables, see ``helpdesk_sync.settings_from_env``)."""
+    feedback_db: str | None = None
+    """SQLite file for agents' corrections (``POST /v1/feedback``); None: the endpoints are off."""
+    feedback_text: str = "none"
+    """``none``: no post text is stored with a correction; ``redacted``: the text with personal
+    data replaced by placeholders (needed to train on the corrections)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "ServerConfig":
@@ -79,7 +86,13 @@ class ServerConfig:
         sink_text = get("fb_sink_text") or "none"
         if sink_text not in ("none", "redacted"):
             raise ConfigError(f"{ENV['fb_sink_text']} must be none or redacted")
-        return cls(fb_sink_text=sink_text, token=token, model_dir=get("model_dir"), policy=policy, max_body_bytes=max_body,
+        feedback_text = get("feedback_text") or "none"
+        if feedback_text not in ("none", "redacted"):
+            raise ConfigError(f"{ENV['feedback_text']} must be none or redacted")
+        feedback_db = get("feedback_db")
+        if feedback_db and not Path(feedback_db).expanduser().parent.is_dir():
+            raise ConfigError(f"{ENV['feedback_db']}: the folder of {feedback_db} does not exist")
+        return cls(feedback_db=feedback_db, feedback_text=feedback_text, fb_sink_text=sink_text, token=token, model_dir=get("model_dir"), policy=policy, max_body_bytes=max_body,
                    fb_verify_token=get("fb_verify_token"), fb_app_secret=get("fb_app_secret"),
                    fb_sink=get("fb_sink"), fb_sink_min_priority=min_priority,
                    zendesk_fields=parse_zendesk_fields(get("zendesk_fields") or ""),

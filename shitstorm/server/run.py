@@ -57,7 +57,7 @@ def app_from_env():
 
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, token_file: str | None = None,
           insecure_no_auth: bool = False, model_dir: str | None = None, policy: str | None = None,
-          log_level: str = "info") -> None:
+          log_level: str = "info", feedback_db: str | None = None, feedback_text: str | None = None) -> None:
     import uvicorn
 
     if token_file:
@@ -67,7 +67,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, token_fil
         os.environ[ENV["model_dir"]] = model_dir
     if policy:
         os.environ[ENV["policy"]] = policy
+    if feedback_db:
+        os.environ[ENV["feedback_db"]] = feedback_db
+    if feedback_text:
+        os.environ[ENV["feedback_text"]] = feedback_text
     config = ServerConfig.from_env()  # validates policy, limits and adapter settings once
+    if config.feedback_db:
+        from .feedback import open_store
+
+        open_store(config)  # creates the file, or fails now with a clear message
     if config.token is None and not is_loopback(host) and not insecure_no_auth:
         raise ConfigError(
             f"refusing to listen on {host} without a token: set {ENV['token']} or --token-file, "
@@ -75,8 +83,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, token_fil
     if workers < 1:
         raise ConfigError("--workers must be at least 1")
     logging.getLogger("shitstorm.server").info(
-        "shitstorm serve on http://%s:%d, %d worker(s), auth %s", host, port, workers,
-        "on" if config.token else "off")
+        "shitstorm serve on http://%s:%d, %d worker(s), auth %s, feedback %s", host, port, workers,
+        "on" if config.token else "off",
+        f"on ({config.feedback_db}, text {config.feedback_text})" if config.feedback_db else "off")
     log_config = json.loads(json.dumps(LOG_CONFIG))
     log_config["loggers"]["shitstorm.server"]["level"] = log_level.upper()
     uvicorn.run("shitstorm.server.run:app_from_env", factory=True, host=host, port=port,

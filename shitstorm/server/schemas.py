@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
 
 from ..schema import CHANNELS, FLAGS, LEVELS, PII_KINDS, REASON_KINDS
 from ..policy import PRIORITIES, ROUTES
@@ -133,3 +133,36 @@ class ModelInfo(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "loading"]
+
+
+class FeedbackRequest(BaseModel):
+    """An agent's verdict on a post's score: send only the text to confirm the model's level and
+    publicity pressure; add ``level`` and/or ``publicity_pressure`` to correct them."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": "Wenn ich bis morgen nichts höre, geht das an die BILD!", "level": "elevated",
+         "publicity_pressure": False, "source": "zendesk"}]})
+
+    text: StrictStr = Field(..., max_length=MAX_TEXT_CHARS,
+                            description="the post, as scored; the server scores it again to record what the "
+                                        "model says, and stores it only when the operator enabled it (redacted)")
+    level: Literal[LEVELS] | None = Field(  # type: ignore[valid-type]
+        None, description="the right level; omitted: the model's level stands")
+    publicity_pressure: StrictBool | None = Field(
+        None, description="whether the author uses the public as leverage; omitted: the model's verdict "
+                          "(probability ≥ 0.5) stands")
+    source: str | None = Field(None, pattern=r"^[a-z0-9_-]{1,40}$",
+                                  description="where the verdict comes from, e.g. playground, zendesk")
+
+
+class FeedbackOut(BaseModel):
+    id: str = Field(..., description="the record's id: DELETE /v1/feedback/{id} removes it")
+    created_at: str = Field(..., description="UTC, ISO 8601")
+    model_version: str
+    verdict: Literal["confirmed", "corrected"]
+    level: Literal[LEVELS]  # type: ignore[valid-type]
+    publicity_pressure: bool
+    model_level: Literal[LEVELS]  # type: ignore[valid-type]
+    model_publicity_pressure: float = Field(..., ge=0, le=1)
+    source: str | None = None
+    text_stored: bool = Field(..., description="whether the (redacted) text was stored")
