@@ -48,10 +48,10 @@ def few_rows_warnings(counts: dict[str, int], minimum: int = FEW_ROWS_PER_CLASS)
 
 
 def check_trainable(levels: Sequence[int], pressure: Sequence[int], *, folds: int = 5,
-                    where: str = "the training data") -> list[str]:
+                    where: str = "the training data", on_base: bool = False) -> list[str]:
     """Raise ``DataError`` when a class has fewer than ``max(MIN_ROWS_PER_CLASS, folds)`` rows;
     return warnings when the set is small (fewer than ``SENSIBLE_TRAINING_ROWS`` rows, or a class
-    under ``FEW_ROWS_PER_CLASS``)."""
+    under ``FEW_ROWS_PER_CLASS``). ``on_base``: already on top of a corpus (no advice to be)."""
     counts = class_counts(levels, pressure)
     minimum = max(MIN_ROWS_PER_CLASS, folds)
     short = [f"{cls} has {n}" for cls, n in counts.items() if n < minimum]
@@ -64,7 +64,8 @@ def check_trainable(levels: Sequence[int], pressure: Sequence[int], *, folds: in
     total = len(levels)
     if total < SENSIBLE_TRAINING_ROWS:
         out.append(f"{where}: only {total} labelled rows; a model from fewer than {SENSIBLE_TRAINING_ROWS} "
-                   "learns little more than the wordings it saw. Consider training on top of the shipped "
-                   "corpus: shitstorm train --base default FILE …")
+                   "learns little more than the wordings it saw"
+                   + ("" if on_base else ". Consider training on top of the shipped corpus: "
+                      "shitstorm train --base default FILE …"))
     out += [f"{where}: {w}" for w in few_rows_warnings(counts)]
     return out

@@ -187,7 +187,7 @@ def train_on_base(own_files: Sequence[Path], out: Path, *, base: str = "default"
     mix = combine(corpus, own_train)
     weights = [base_weight] * len(corpus) + [own_weight] * len(own_train)
     own_total = own_weight * len(own_train)
-    share = own_total / (own_total + base_weight * len(corpus))
+    share = round(own_total / (own_total + base_weight * len(corpus)), 4)
     weight_note = (f"corpus: {len(corpus)} rows × {base_weight:g}; your rows: {len(own_train)} trained × "
                    f"{own_weight:g} ({share:.1%} of the training weight), {len(own_held)} held out")
     say("weights: " + weight_note)
@@ -196,7 +196,7 @@ def train_on_base(own_files: Sequence[Path], out: Path, *, base: str = "default"
         "base_rows": len(corpus), "base_sha256": corpus.sha256, "base_weight": base_weight,
         "files": [str(Path(f).name) for f in own_files], "own_rows": len(own), "own_sha256": own.sha256,
         "own_trained": len(own_train), "own_heldout": len(own_held), "own_weight": own_weight,
-        "own_weight_share": round(share, 4), "heldout_rule": f"sha256 of the split key < {OWN_HELDOUT_SHARE:.0%}",
+        "own_weight_share": share, "heldout_rule": f"sha256 of the split key < {OWN_HELDOUT_SHARE:.0%}",
         "own_level_counts": _level_counts(own),
     }
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -84,7 +84,7 @@ def train_and_save(train: LabelledData, out_dir: Path | str, *, test: LabelledDa
     weights = None
     if sample_weight is not None:
         weights = [float(w) for w in sample_weight] + [1.0] * (len(texts) - len(train))
-    cautions = check_trainable(levels, pressure, folds=folds)
+    cautions = check_trainable(levels, pressure, folds=folds, on_base=bool((own_data or {}).get("base")))
     for c in cautions:
         (warn or (lambda m: None))(c)
     say(f"analysing {len(texts)} training posts ({len(train)} labelled, "
