@@ -113,9 +113,15 @@ def test_a_worse_model_is_refused_then_forced(tmp_path, tiny_model_dir, capsys):
     assert "training/data/" not in card and "written for this project" not in card
 
 
-def test_plain_training_on_own_files_gets_a_card_of_its_own(tmp_path, tiny_csv, capsys):
-    out = tmp_path / "m"
-    assert main(["train", str(tiny_csv), "--out", str(out), "--folds", "2", "--quiet"]) == 0
-    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+def test_plain_training_on_own_files_gets_a_card_of_its_own(tiny_model_dir, tiny_csv):
+    from shitstorm.card import render_card
+
+    manifest = json.loads((tiny_model_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert "training/data/" in render_card(manifest)  # without own_data: the shipped corpus's card
+    data = read_labelled_csv([tiny_csv])
+    manifest["own_data"] = retrain.own_files_data([tiny_csv], data)
+    card = render_card(manifest)
     assert "a team's own model" in card and "`tiny.csv`" in card and "training/data/" not in card
-    assert "warning: the training data: only 64 labelled rows" in capsys.readouterr().err
+    assert "level critical 16" in card
+    corpus = sorted(retrain.checkout_corpus_dir().glob("train_*.csv"))[:2]
+    assert retrain.own_files_data(corpus, data) is None  # reproducing the shipped model
