@@ -182,7 +182,7 @@ def summary(result: dict) -> str:
                      + (f"{iv[0]:.3f}–{iv[1]:.3f}" if iv else ""))
     lines += ["", "level confusion (rows: your labels, columns: the model)",
               f"{'':<10}" + "".join(f"{lv:>10}" for lv in LEVELS)]
-    for lv, row in zip(LEVELS, result["confusion_matrix"]):
+    for lv, row in zip(LEVELS, result["confusion_matrix"], strict=True):
         lines.append(f"{lv:<10}" + "".join(f"{c:>10}" for c in row))
     lines += ["", "rows per class: " + ", ".join(f"{k} {v}" for k, v in result["class_counts"].items())]
     return "\n".join(lines)

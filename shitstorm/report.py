@@ -146,7 +146,7 @@ def _metrics_table(result: dict) -> str:
 def _confusion_table(matrix: list[list[int]]) -> str:
     head = "<tr><th>your label ↓ / model →</th>" + "".join(f"<th class=num>{lv}</th>" for lv in LEVELS) + "</tr>"
     body = []
-    for i, (lv, row) in enumerate(zip(LEVELS, matrix)):
+    for i, (lv, row) in enumerate(zip(LEVELS, matrix, strict=True)):
         cells = "".join(f"<td class='num{' diag' if i == j else ''}'>{c}</td>" for j, c in enumerate(row))
         body.append(f"<tr><th>{lv}</th>{cells}</tr>")
     return "<table>" + head + "".join(body) + "</table>"
@@ -180,7 +180,7 @@ def render_html(result: dict, images: dict[str, bytes], rates: dict | None = Non
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>shitstorm evaluation: {html.escape(result.get('source', ''))}</title>",
         f"<style>{_STYLE}</style></head><body>",
-        f"<h1>shitstorm on your labelled rows</h1>",
+        "<h1>shitstorm on your labelled rows</h1>",
         f"<p>{result['n']} rows from <code>{html.escape(result.get('source', ''))}</code>, model "
         f"<code>{html.escape(result['model_version'])}</code>, base rates "
         + html.escape(", ".join(f"{k} {v:g}" for k, v in base.items()) or "as trained") + ".</p>",

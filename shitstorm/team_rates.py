@@ -87,10 +87,10 @@ def nested(rates: dict[str, float], fallback: dict[str, float], *, lower_inner: 
     an outer rate below its inner one is raised to it."""
     out = {h: float(rates[h]) if rates.get(h) else float(fallback[h]) for h in HEADS}
     if lower_inner:
-        for outer, inner in zip(HEADS, HEADS[1:]):
+        for outer, inner in zip(HEADS, HEADS[1:], strict=False):
             out[inner] = min(out[inner], out[outer])
     else:
-        for inner, outer in zip(HEADS[::-1], HEADS[-2::-1]):
+        for inner, outer in zip(HEADS[::-1], HEADS[-2::-1], strict=False):
             out[outer] = max(out[outer], out[inner])
     return check_base_rates(out)
 

@@ -9,8 +9,8 @@ import pytest
 from shitstorm import retrain
 from shitstorm.classifier import EscalationClassifier
 from shitstorm.cli import main
-from shitstorm.dataset import DataError, read_labelled_csv
 from shitstorm.datacheck import check_trainable
+from shitstorm.dataset import DataError, read_labelled_csv
 
 from .conftest import TINY_CORPUS, write_csv
 

@@ -48,7 +48,8 @@ def test_the_picks_mix_uncertain_disagreeing_and_spread():
     rng = np.random.default_rng(0)
     n_posts = 400
     ge_low = rng.uniform(0, 1, n_posts)
-    nested = {"ge_low": ge_low, "escalation": ge_low * 0.6, "critical": ge_low * 0.3, "publicity_pressure": ge_low * 0.1}
+    nested = {"ge_low": ge_low, "escalation": ge_low * 0.6, "critical": ge_low * 0.3,
+              "publicity_pressure": ge_low * 0.1}
     raw = dict(nested)
     raw["publicity_pressure"] = nested["publicity_pressure"].copy()
     raw["publicity_pressure"][:5] = 0.9  # pressure sure, the outer heads not: disagreement
@@ -84,7 +85,8 @@ def test_label_columns_of_the_input_are_dropped_and_said(tiny_model_dir, tmp_pat
 
 
 def test_repeats_and_empty_posts_are_skipped(tiny_model_dir, tmp_path, capsys):
-    src = write_csv(tmp_path / "p.csv", [("Frechheit!!!",), ("frechheit!!!  ",), ("   ",), ("Danke",)], header=("text",))
+    src = write_csv(tmp_path / "p.csv", [("Frechheit!!!",), ("frechheit!!!  ",), ("   ",), ("Danke",)],
+                    header=("text",))
     rows = _run(tiny_model_dir, src, tmp_path / "out.csv", "-n", "5")
     assert [r["source_line"] for r in rows] == ["2", "5"]
 
