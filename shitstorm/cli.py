@@ -1083,14 +1083,13 @@ def cmd_review(args) -> int:
               "for labelling")
     if len(rows) < args.n:
         _warn(f"{len(rows)} posts picked: the file has only {counts['scored']} distinct, non-empty posts")
-    out = open(args.output, "w", encoding="utf-8", newline="") if args.output != "-" else sys.stdout
-    try:
+    from contextlib import nullcontext
+
+    with (open(args.output, "w", encoding="utf-8", newline="") if args.output != "-"
+          else nullcontext(sys.stdout)) as out:
         w = csv.writer(out)
         w.writerow(header)
         w.writerows(rows)
-    finally:
-        if out is not sys.stdout:
-            out.close()
     r = counts["reasons"]
     print(f"{len(rows)} of {counts['posts']} posts picked for labelling: {r['disagreement']} where the heads "
           f"disagree, {r['uncertain']} nearest a decision, {r['spread']} spread over the score range",
