@@ -52,6 +52,10 @@ def _rates(rates: dict) -> str:
 
 
 def render_card(manifest: dict) -> str:
+    if manifest.get("own_data"):  # a team's own model describes the team's data
+        from .own_card import render_own_card
+
+        return render_own_card(manifest)
     m = manifest.get("metrics", {})
     cv, test, base = m.get("cross_validated", {}), m.get("test"), m.get("baseline_test")
     data = manifest.get("data", {})

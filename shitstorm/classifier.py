@@ -168,18 +168,24 @@ class EscalationClassifier(BaseEstimator):
         return np.hstack(parts)
 
     # --- fitting -------------------------------------------------------------------------
-    def fit(self, X, y, *, hostility=None, progress=None):
+    def fit(self, X, y, *, hostility=None, progress=None, sample_weight=None):
         """Fit on analyses ``X`` and labels ``y`` (n × 2: level index, pressure).
 
         ``hostility``: optional ``(analyses, labels)`` of an outside offensive-language data set
         whose linear model's score becomes one more booster feature. ``progress``: optional
-        callable receiving short status strings.
+        callable receiving short status strings. ``sample_weight``: optional weight per post
+        (``train --base``: the shipped corpus and a team's rows weighed differently); the text
+        heads, boosters and calibrators all see it, and ``training_rates_`` are weighted shares.
         """
         say = progress or (lambda msg: None)
         X = list(X)
         y = np.asarray(y, dtype=int)
         if y.ndim != 2 or y.shape[1] != 2 or len(y) != len(X):
             raise ValueError("y must have shape (n_posts, 2): level index and publicity pressure")
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if sw is not None and (sw.shape != (len(X),) or not np.all(sw > 0)):
+            raise ValueError("sample_weight must hold one positive weight per post")
+        part = (lambda idx: None) if sw is None else (lambda idx: sw[idx])
         targets = head_targets(y[:, 0], y[:, 1])
         for head, t in targets.items():
             if t.min() == t.max():
@@ -202,9 +208,9 @@ class EscalationClassifier(BaseEstimator):
         for j, head in enumerate(HEADS):
             t = targets[head]
             for train_idx, val_idx in folds:
-                m = self._text_model().fit(S[train_idx], t[train_idx])
+                m = self._text_model().fit(S[train_idx], t[train_idx], sample_weight=part(train_idx))
                 oof_text[val_idx, j] = m.decision_function(S[val_idx])
-            self.text_models_[head] = self._text_model().fit(S, t)
+            self.text_models_[head] = self._text_model().fit(S, t, sample_weight=sw)
         text_cols = [oof_text]
         self.hostility_model_ = None
         if hostility is not None:
@@ -222,15 +228,16 @@ class EscalationClassifier(BaseEstimator):
             t = targets[head]
             raw = np.zeros(len(X))
             for train_idx, val_idx in folds:
-                b = self._booster().fit(D[train_idx], t[train_idx])
+                b = self._booster().fit(D[train_idx], t[train_idx], sample_weight=part(train_idx))
                 raw[val_idx] = b.predict_proba(D[val_idx])[:, 1]
-            cal = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, t)
+            cal = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, t, sample_weight=sw)
             self.calibrators_[head] = cal
             oof_prob[head] = _floored(cal.predict(raw))
-            self.boosters_[head] = self._booster().fit(D, t)
+            self.boosters_[head] = self._booster().fit(D, t, sample_weight=sw)
 
         self.thresholds_ = {h: DECISION_THRESHOLD for h in HEADS}
-        self.training_rates_ = {h: float(np.mean(targets[h])) for h in HEADS}
+        self.training_rates_ = {h: float(np.mean(targets[h]) if sw is None else np.average(targets[h], weights=sw))
+                                for h in HEADS}
         self.oof_probabilities_ = oof_prob
         self.n_features_dense_ = D.shape[1]
         return self

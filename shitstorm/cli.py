@@ -9,6 +9,9 @@
     shitstorm redact - < posts.txt                # personal data → [TELEFON], [IBAN], …
     shitstorm info
     shitstorm train data.csv --out mymodel/
+    shitstorm review posts.csv -n 200 -o to-label.csv       # what to label next
+    shitstorm evaluate labelled.csv --report report/       # the model on your labels
+    shitstorm train --base default labelled.csv --out mymodel/   # on top of the shipped corpus
 
 Post texts are never written to logs or stderr; ``score`` echoes a text only with ``--with-text``.
 """
@@ -981,18 +984,39 @@ def cmd_spark_score(args) -> int:
 
 
 # --- train ------------------------------------------------------------------------------------
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
 def cmd_train(args) -> int:
     from .dataset import read_labelled_csv
     from .train import train_and_save
 
+    say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    command = "shitstorm train " + " ".join(shlex.quote(a) for a in args.argv)
+    if args.base is not None:
+        from .retrain import train_on_base
+
+        manifest = train_on_base(args.files, args.out, base=args.base, base_weight=args.base_weight,
+                                 own_weight=args.own_weight, seed=args.seed, folds=args.folds, force=args.force,
+                                 command=command, hostility=args.hostility, background=args.background,
+                                 say=say, warn=_warn)
+        own = manifest["own_data"]
+        print(f"weights: corpus {own['base_rows']} rows x {own['base_weight']:g}, yours {own['own_trained']} "
+              f"rows x {own['own_weight']:g} ({own['own_weight_share']:.1%} of the training weight); "
+              f"{own['own_heldout']} of your rows held out\n")
+        print(own["comparison_table"].rstrip())
+        print(f"model written to {args.out}", file=sys.stderr)
+        return 0
     train = read_labelled_csv(args.files)
     test = read_labelled_csv(args.test) if args.test else None
     if train.ignored_columns:
         print(f"ignored columns: {', '.join(train.ignored_columns)}", file=sys.stderr)
-    say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
-    command = "shitstorm train " + " ".join(shlex.quote(a) for a in args.argv)
+    from .retrain import own_files_data
+
     manifest = train_and_save(train, args.out, test=test, hostility_path=args.hostility,
-                              background=args.background, seed=args.seed, folds=args.folds, command=command, progress=say)
+                              background=args.background, seed=args.seed, folds=args.folds, command=command,
+                              progress=say, own_data=own_files_data(args.files, train), warn=_warn)
     m = manifest["metrics"]
     print(json.dumps({k: m[k] for k in ("cross_validated", "test", "test_register", "test_feed_rates",
                                         "baseline_test", "real_traffic") if k in m}, indent=2))
@@ -1031,6 +1055,81 @@ def cmd_feedback(args) -> int:
     if result.skipped_without_text:
         print(f"{result.skipped_without_text} skipped: stored without text, so they cannot be trained on "
               "(start the server with --feedback-text redacted to keep the redacted text)", file=sys.stderr)
+    return 0
+
+
+# --- evaluate / review ------------------------------------------------------------------------
+def cmd_evaluate(args) -> int:
+    from .dataset import read_labelled_csv
+    from .evaluate import evaluate_rows, summary
+
+    if args.report:
+        from .report import ReportUnavailable, require_matplotlib
+
+        try:
+            require_matplotlib()
+        except ReportUnavailable as exc:
+            raise CLIError(str(exc), EXIT_USAGE) from None
+    model = _model(args)
+    data = read_labelled_csv(args.files)
+    source = ", ".join(str(f) for f in args.files)
+    result, pred = evaluate_rows(model, data, seed=args.seed, source=source)
+    for w in result["warnings"]:
+        _warn(w)
+    rates = None
+    if args.target_precision is not None or args.target_recall is not None or args.write_policy:
+        from .team_rates import policy_toml, team_rates
+
+        try:
+            rates = team_rates(model, pred, target_precision=args.target_precision, target_recall=args.target_recall)
+        except ValueError as exc:
+            raise CLIError(str(exc), EXIT_USAGE) from None
+        result["team_rates"] = rates
+        if args.write_policy:
+            Path(args.write_policy).write_text(policy_toml(rates, model_version=model.version, source=source),
+                                               encoding="utf-8")
+            print(f"base rates written to {args.write_policy} (use it with --policy)", file=sys.stderr)
+    if args.report:
+        from .report import write_report
+
+        page = write_report(args.report, result, pred, rates,
+                            command="shitstorm " + " ".join(shlex.quote(a) for a in args.argv))
+        print(f"report written to {page}", file=sys.stderr)
+    if args.json:
+        _emit_json(result, sys.stdout)
+    else:
+        print(summary(result))
+        if rates:
+            from .team_rates import rates_summary
+
+            print("\n" + rates_summary(rates))
+    return 0
+
+
+def cmd_review(args) -> int:
+    from .review import read_posts, review
+
+    if args.n < 1:
+        raise CLIError("-n must be at least 1", EXIT_USAGE)
+    posts = read_posts(args.input, args.text_column)
+    model = _model(args)
+    header, rows, counts = review(model, posts, args.n, args.seed)
+    if counts["dropped_columns"]:
+        _warn(f"input columns {', '.join(counts['dropped_columns'])} dropped: the label columns are left empty "
+              "for labelling")
+    if len(rows) < args.n:
+        _warn(f"{len(rows)} posts picked: the file has only {counts['scored']} distinct, non-empty posts")
+    from contextlib import nullcontext
+
+    with (open(args.output, "w", encoding="utf-8", newline="") if args.output != "-"
+          else nullcontext(sys.stdout)) as out:
+        w = csv.writer(out)
+        w.writerow(header)
+        w.writerows(rows)
+    r = counts["reasons"]
+    print(f"{len(rows)} of {counts['posts']} posts picked for labelling: {r['disagreement']} where the heads "
+          f"disagree, {r['uncertain']} nearest a decision, {r['spread']} spread over the score range",
+          file=sys.stderr)
     return 0
 
 
@@ -1156,7 +1255,10 @@ def build_parser() -> argparse.ArgumentParser:
     fd.add_argument("id", help="the record's id, as POST /v1/feedback answered it")
     fb.set_defaults(func=cmd_feedback)
 
-    t = sub.add_parser("train", help="train a model from labelled CSVs")
+    t = sub.add_parser("train", help="train a model from labelled CSVs",
+                       description="Train a model from labelled CSVs (text, level, publicity_pressure). With "
+                       "--base default: on top of the shipped corpus, compared before and after.",
+)
     t.add_argument("files", nargs="+", type=Path, help="CSV files with text, level, publicity_pressure")
     t.add_argument("--out", required=True, type=Path, help="directory to write the model to")
     t.add_argument("--test", nargs="+", type=Path, help="held-out CSV files to evaluate on")
@@ -1165,11 +1267,52 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--background", nargs="+", type=Path, default=[], metavar="FILE",
                    help="real, unlabelled ordinary posts (CSV with a text column, or GermEval TSV): "
                    "70%% join training as level none, 30%% are held out and measured as real traffic")
-    t.add_argument("--seed", type=int, default=0, help="random seed: the same seed, the same model (default 0)")
-    t.add_argument("--folds", type=int, default=5,
-                   help="cross-validation folds for the calibration and the reported metrics (default 5)")
-    t.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    t.add_argument("--base", metavar="default|DIR",
+                   help="train on top of a corpus: 'default' is the shipped one (training/data/ of a source "
+                   "checkout), or a folder of train_*.csv and test_*.csv; one in five of your rows is held out "
+                   "by a fixed rule and the models are compared on it before and after")
+    t.add_argument("--base-weight", type=float, default=1.0, metavar="W",
+                   help="with --base: weight of each corpus row (default 1)")
+    t.add_argument("--own-weight", type=float, default=2.0, metavar="W",
+                   help="with --base: weight of each of your rows (default 2)")
+    t.add_argument("--force", action="store_true",
+                   help="with --base: replace --out even when the new model is worse on your held-out rows")
+    t.add_argument("--seed", type=int, default=0, help="random seed (default 0); training is deterministic for it")
+    t.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    t.add_argument("--quiet", action="store_true", help="no progress messages (warnings still shown)")
     t.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("evaluate", parents=[common], help="the model card's figures on your labelled rows",
+                        description="Score labelled rows (text, level, publicity_pressure) and report the model "
+                        "card's figures with bootstrap intervals, the level confusion matrix, and, with a target, "
+                        "the base rates that reach it.",
+                        )
+    ev.add_argument("files", nargs="+", type=Path, help="CSV files with text, level, publicity_pressure")
+    ev.add_argument("--report", metavar="DIR", type=Path,
+                    help="write report.html (self-contained), the PNGs and metrics.json to DIR "
+                    "(needs matplotlib: pip install 'shitstorm[report]')")
+    ev.add_argument("--policy", metavar="FILE", help="score with the [base_rates] of this policy file")
+    goal = ev.add_mutually_exclusive_group()
+    goal.add_argument("--target-precision", type=float, metavar="P",
+                      help="find per head the base rate at which deciding at 0.5 reaches precision P on your rows")
+    goal.add_argument("--target-recall", type=float, metavar="R",
+                      help="find per head the base rate at which deciding at 0.5 reaches recall R on your rows")
+    ev.add_argument("--write-policy", metavar="FILE",
+                    help="write the base rates found (without a target: your rows' label shares) as a policy TOML")
+    ev.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resamples (default 0)")
+    ev.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    ev.set_defaults(func=cmd_evaluate)
+
+    rv = sub.add_parser("review", parents=[common], help="pick the posts to label next",
+                        description="Pick the posts the model is least sure of, those whose heads disagree, and "
+                        "some from every score range; write them with empty label columns, ready for labelling.",
+                        )
+    rv.add_argument("input", help="CSV file of posts with a header")
+    rv.add_argument("-n", type=int, default=200, help="how many posts to pick (default 200)")
+    rv.add_argument("--seed", type=int, default=0, help="seed for ties and the spread picks (default 0)")
+    rv.add_argument("-o", "--output", default="-", help='output CSV (default "-": stdout)')
+    rv.add_argument("--text-column", default="text", help="column holding the post (default: text)")
+    rv.set_defaults(func=cmd_review)
     _add_examples(sub)
     return p
 
@@ -1189,7 +1332,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "feedback": ("shitstorm feedback export --db feedback.sqlite3 --out mine.csv",),
     "feedback export": ("shitstorm feedback export --db feedback.sqlite3 --out mine.csv",),
     "feedback delete": ("shitstorm feedback delete --db feedback.sqlite3 3f2a9c0e5b7d41e8a6c2d9f0b1e4a7c3",),
-    "train": ("shitstorm train tickets.csv --test heldout.csv --out mymodel/",),
+    "train": ("shitstorm train tickets.csv --test heldout.csv --out mymodel/",
+              "shitstorm train --base default mine.csv --out mymodel/"),
+    "evaluate": ("shitstorm evaluate labelled.csv --report report/ --target-precision 0.9 --write-policy team.toml",),
+    "review": ("shitstorm review posts.csv -n 200 -o to-label.csv",),
 }
 """The example that ends each subcommand's help (``shitstorm COMMAND --help``)."""
 
@@ -1226,6 +1372,11 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv[1:] if argv and argv[0] == "train" else argv
     if args.command == "train" and args.folds < 2:
         parser.error("--folds must be at least 2")
+    if args.command == "train" and args.base is not None and args.test:
+        parser.error("--test is not used with --base: the shipped test split and your held-out rows are")
+    if args.command == "train" and args.base is None and (args.force or args.base_weight != 1.0
+                                                          or args.own_weight != 2.0):
+        parser.error("--base-weight, --own-weight and --force go with --base")
     from .dataset import DataError
     from .persist import ModelIntegrityError
 

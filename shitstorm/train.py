@@ -15,6 +15,7 @@ from .background import HELDOUT_SHARE, read_real_posts
 from .baseline import baseline_metrics
 from .card import render_card
 from .classifier import HEADS, EscalationClassifier, head_targets
+from .datacheck import check_trainable
 from .dataset import LabelledData
 from .evaluation import register_variant, traffic_report
 from .metrics import evaluate, reliability_table
@@ -49,13 +50,18 @@ def train_and_save(train: LabelledData, out_dir: Path | str, *, test: LabelledDa
                    hostility_path: Path | str | None = None, background: list[Path | str] = (),
                    base_rates: dict[str, float] | None = None, seed: int = 0, folds: int = 5,
                    command: str = "", progress: Callable[[str], None] | None = None,
-                   classifier: EscalationClassifier | None = None) -> dict:
+                   classifier: EscalationClassifier | None = None, sample_weight=None,
+                   own_data: dict | None = None, warn: Callable[[str], None] | None = None) -> dict:
     """Train, evaluate and write a model directory; returns the manifest.
 
     ``background``: files of real, unlabelled ordinary posts (``background.read_real_posts``);
     the training part of the fixed split joins the training data as ``none``, the held-out
     part is measured as real traffic. ``base_rates``: the feed the shipped probabilities are
-    for (default ``model.FEED_BASE_RATES``)."""
+    for (default ``model.FEED_BASE_RATES``). ``sample_weight``: one weight per row of ``train``
+    (background rows weigh 1). ``own_data``: a team's data description for the manifest, from
+    which the card describes the team's data (``own_card.py``). Too few rows of a class raise
+    ``DataError`` (``datacheck.check_trainable``); a small set's warnings go to ``warn`` and the
+    manifest."""
     say = progress or (lambda msg: None)
     feed_rates = check_base_rates({**FEED_BASE_RATES, **(base_rates or {})})
     real = [read_real_posts(p) for p in background]
@@ -75,6 +81,12 @@ def train_and_save(train: LabelledData, out_dir: Path | str, *, test: LabelledDa
             data["background"].append({"file": Path(r.path).name, "sha256": r.sha256,
                                        "posts": len(r.texts), "train_part_used": len(used),
                                        "heldout": len(kept.texts)})
+    weights = None
+    if sample_weight is not None:
+        weights = [float(w) for w in sample_weight] + [1.0] * (len(texts) - len(train))
+    cautions = check_trainable(levels, pressure, folds=folds, on_base=bool((own_data or {}).get("base")))
+    for c in cautions:
+        (warn or (lambda m: None))(c)
     say(f"analysing {len(texts)} training posts ({len(train)} labelled, "
         f"{len(texts) - len(train)} real background)")
     X = _analyses(texts, say)
@@ -88,7 +100,7 @@ def train_and_save(train: LabelledData, out_dir: Path | str, *, test: LabelledDa
         data["hostility_sha256"] = h.sha256
     clf = classifier if classifier is not None else EscalationClassifier(n_folds=folds, random_state=seed)
     clf.set_params(random_state=seed, n_folds=folds)
-    clf.fit(X, y, hostility=hostility, progress=lambda m: say(f"fitting: {m}"))
+    clf.fit(X, y, hostility=hostility, progress=lambda m: say(f"fitting: {m}"), sample_weight=weights)
 
     manifest = {
         "model_version": f"{__version__}+{train.sha256[:8]}",
@@ -105,6 +117,10 @@ def train_and_save(train: LabelledData, out_dir: Path | str, *, test: LabelledDa
         "credits": [],
         "command": command,
     }
+    if cautions:
+        manifest["warnings"] = cautions
+    if own_data is not None:
+        manifest["own_data"] = own_data
     oof = clf.oof_probabilities_
     from .classifier import decide_levels
 
