@@ -198,9 +198,8 @@ def cmd_explain(args) -> int:
     model = _model(args)
     policy = _policy_arg(args)
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
-    analysis = model.analyze(text)  # once: the scores and the highlighted text come from it
-    score = model.score_analyses([analysis])[0]
-    print(explain(score, analysis.text, triage(score, policy, lang=args.lang)))
+    score = model.score(text)  # offsets point into text, as given
+    print(explain(score, text, triage(score, policy, lang=args.lang)))
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import Iterable
 from .analysis import Analysis, analyze
 from .pii import find_pii
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
-from .schema import LEVELS, Score
+from .schema import LEVELS, PiiFinding, Score
 
 
 def bundled_model_dir() -> Path:
@@ -26,8 +26,8 @@ def bundled_model_dir() -> Path:
     )
 
 
-def _empty_score(a: Analysis, version: str) -> Score:
-    return Score(0.0, LEVELS[0], 0.0, (), version, a.flags, ())
+def _empty_score(a: Analysis, version: str, pii: tuple[PiiFinding, ...] = ()) -> Score:
+    return Score(0.0, LEVELS[0], 0.0, (), version, a.flags, pii)
 
 
 class Model:
@@ -53,15 +53,21 @@ class Model:
         """Score many posts at once; the same numbers as ``score`` on each."""
         if isinstance(texts, str):
             raise TypeError("score_many takes an iterable of str, not a single str; use score(text)")
-        analyses = []
+        analyses, pii = [], []
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise TypeError(f"item {i} is {type(t).__name__}, not str: shitstorm scores text; "
                                 "decode bytes first and pass None as an empty string")
             analyses.append(analyze(t))
-        return self.score_analyses(analyses)
+            pii.append(find_pii(t))  # the whole text, however long: only scoring stops at MAX_CHARS
+        return self.score_analyses(analyses, pii)
 
-    def score_analyses(self, analyses: list[Analysis]) -> list[Score]:
+    def score_analyses(self, analyses: list[Analysis],
+                       pii: list[tuple[PiiFinding, ...]] | None = None) -> list[Score]:
+        """Scores of ``analyze()`` results. ``pii``: the findings of each post's whole text
+        (``find_pii(text)``); without it, the findings in each analysis's (cut) text."""
+        if pii is None:
+            pii = [find_pii(a.text) for a in analyses]
         live = [i for i, a in enumerate(analyses) if "empty" not in a.flags]
         out: list[Score | None] = [None] * len(analyses)
         if live:
@@ -74,10 +80,10 @@ class Model:
             for k, i in enumerate(live):
                 a = analyses[i]
                 out[i] = Score(float(esc[k]), LEVELS[int(levels[k])], float(pp[k]), a.reasons,
-                               self.version, a.flags, find_pii(a.text))
+                               self.version, a.flags, pii[i])
         for i, a in enumerate(analyses):
             if out[i] is None:
-                out[i] = _empty_score(a, self.version)
+                out[i] = _empty_score(a, self.version, pii[i])
         return out  # type: ignore[return-value]
 
     def info(self) -> dict:
