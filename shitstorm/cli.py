@@ -1118,7 +1118,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", metavar="DIR", help="model directory (default: the bundled model)")
     common.add_argument("--trust", action="store_true",
-                        help="load a model whose hash or types do not check out (only your own files)")
+                        help="load a model whose hash or types do not check out, with a warning naming "
+                             "each skipped check (only your own files)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("score", parents=[common], help="score text, JSON lines out")

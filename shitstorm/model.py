@@ -92,16 +92,18 @@ class Model:
         return {k: self.manifest[k] for k in keys if k in self.manifest}
 
 
-def load(path: str | Path | None = None, *, trust: bool = False) -> Model:
+def load(path: str | Path | None = None, *, trusted: Iterable[str] = (), trust: bool = False) -> Model:
     """Load a model directory (default: the bundled model), verifying its sha256 first.
 
-    ``trust=True`` loads a file whose hash or types do not check out, with a warning: only for
-    files you made yourself.
+    ``trusted``: type names (``"module.Class"``) you accept beyond the reviewed list, as in
+    skops; a file holding any other type is refused, and loading the accepted ones is warned
+    about (``ModelTrustWarning``). ``trust=True`` accepts every type and a missing or altered
+    manifest, each with a ``ModelTrustWarning``: only for files you made yourself.
     """
     model_dir = Path(path) if path is not None else bundled_model_dir()
     if model_dir.is_file():
         model_dir = model_dir.parent
-    classifier, manifest = load_classifier(model_dir, trust=trust)
+    classifier, manifest = load_classifier(model_dir, trusted=list(trusted), trust=trust)
     return Model(classifier, manifest, model_dir)
 
 
