@@ -3,7 +3,7 @@ feature extractors."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .cues import find_reasons
@@ -30,7 +30,12 @@ flagged, "ok" is not)."""
 
 @dataclass(frozen=True)
 class Analysis:
-    """What the model sees: the scored text, its model view, tokens, stems, cues and flags."""
+    """What the model sees: the scored text, its model view, tokens, stems, cues and flags.
+
+    ``text`` is the match view (NFC, first ``MAX_CHARS`` characters, control characters
+    blanked); the offsets of ``reasons`` point into the string the caller passed, and each
+    reason's ``text`` is that string's slice.
+    """
 
     text: str
     normalised: str
@@ -75,6 +80,18 @@ def looks_german(tokens: list[str]) -> bool:
     return not (en >= 2 and en > de)
 
 
+def _in_source(reasons: tuple[Reason, ...], prepared, source: str) -> tuple[Reason, ...]:
+    """The reasons with offsets and words of the caller's string. The cue, weight and negation,
+    which the model counts, stay as they are."""
+    out = []
+    for r in reasons:
+        start, end = prepared.source_span(r.start, r.end)
+        words = source[start:end]
+        out.append(r if (start, end, words) == (r.start, r.end, r.text)
+                   else replace(r, text=words, start=start, end=end))
+    return tuple(out)
+
+
 def analyze(text: str) -> Analysis:
     """Analyse one post. Raises ``TypeError`` for a non-string.
 
@@ -98,7 +115,7 @@ def analyze(text: str) -> Analysis:
         normalised=norm,
         tokens=tuple(tokens),
         stems=tuple(map(stem, tokens)),
-        reasons=reasons,
+        reasons=_in_source(reasons, prepared, text),
         style=tuple(style_vector(norm, tokens)),
         flags=tuple(flags),
     )

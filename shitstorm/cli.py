@@ -230,9 +230,8 @@ def cmd_explain(args) -> int:
     model = _model(args)
     policy = _policy_arg(args)
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
-    analysis = model.analyze(text)  # once: the scores and the highlighted text come from it
-    score = model.score_analyses([analysis])[0]
-    print(explain(score, analysis.text, triage(score, policy, lang=args.lang)))
+    score = model.score(text)  # offsets point into text, as given
+    print(explain(score, text, triage(score, policy, lang=args.lang)))
     return 0
 
 
@@ -294,14 +293,47 @@ def _guess_format(path: str, given: str | None) -> str:
                    "csv|jsonl|parquet", EXIT_USAGE)
 
 
-def _open_in(path: str):
-    if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline=""), None
+def _codec(encoding: str) -> str:
+    """``--encoding`` as Python names it; UTF-8 input may start with a byte-order mark."""
+    import codecs
+
     try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise CLIError(f"unknown encoding {encoding!r} (e.g. utf-8, latin-1, cp1252)", EXIT_USAGE) from None
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+def _open_in(path: str, encoding: str = "utf-8"):
+    codec = _codec(encoding)
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding=codec, newline=""), None
+    try:
+        if os.path.isdir(path):
+            raise CLIError(f"{path}: is a directory, not a file")
         size = os.path.getsize(path)
-        return open(path, encoding="utf-8-sig", newline=""), size
+        return open(path, encoding=codec, newline=""), size
     except OSError as exc:
         raise CLIError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _not_decodable(path: str, encoding: str, exc: UnicodeDecodeError, near_line: int) -> CLIError:
+    """The one-line error for input that is not in ``encoding``: the line of the first bad byte
+    (read again from the file; for stdin the line the reader had reached)."""
+    line = near_line
+    if path != "-":
+        import codecs
+
+        decoder = codecs.getincrementaldecoder(_codec(encoding))()
+        try:
+            with open(path, "rb") as fh:
+                for line, raw in enumerate(fh, start=1):
+                    decoder.decode(raw)
+        except (UnicodeDecodeError, OSError):
+            pass
+    name = "UTF-8" if _codec(encoding) == "utf-8-sig" else encoding
+    return CLIError(f"{path}:{line}: not {name} (byte 0x{exc.object[exc.start]:02x} cannot be decoded); "
+                    "give the file's encoding with --encoding, e.g. --encoding latin-1 or cp1252")
 
 
 class _Counting:
@@ -322,15 +354,18 @@ CSV_FIELD_LIMIT = 2**31 - 1
 scorer (which cuts it to ``MAX_CHARS`` and flags it ``truncated``) instead of stopping a batch."""
 
 
-def _read_csv_chunks(fh, text_column: str, path: str, with_context: bool = False):
+def _read_csv_chunks(fh, text_column: str, path: str, with_context: bool = False, encoding: str = "utf-8"):
     csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(fh)
+    # strict: a stray or unclosed quote is an error naming its line, never rows merged silently
+    reader = csv.reader(fh, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise CLIError(f"{path}: empty input, expected a CSV header with a {text_column!r} column") from None
     except csv.Error as exc:
         raise CLIError(f"{path}:1: malformed CSV header: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _not_decodable(path, encoding, exc, 1) from None
     if text_column not in header:
         raise CLIError(f"{path}: no column {text_column!r} (columns: {', '.join(header)}); "
                        "choose one with --text-column", EXIT_USAGE)
@@ -338,12 +373,14 @@ def _read_csv_chunks(fh, text_column: str, path: str, with_context: bool = False
     ctx_cols = [(name, header.index(name)) for name in CONTEXT_FIELDS if name in header] if with_context else []
     yield header
     chunk: list[tuple] = []
+    started = reader.line_num + 1  # the line the next record starts on
     try:
         for row in reader:
+            record_start, started = started, reader.line_num + 1
             if not row:
                 continue
             if len(row) != len(header):
-                raise CLIError(f"{path}:{reader.line_num}: {len(row)} fields, the header has {len(header)}")
+                raise CLIError(f"{path}:{record_start}: {len(row)} fields, the header has {len(header)}")
             ctx = (_context_from({n: row[i] for n, i in ctx_cols}, f"{path}:{reader.line_num}")
                    if with_context else None)
             chunk.append((row, row[col], ctx))
@@ -351,39 +388,64 @@ def _read_csv_chunks(fh, text_column: str, path: str, with_context: bool = False
                 yield chunk
                 chunk = []
     except csv.Error as exc:
-        raise CLIError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+        where = (f"{started}" if reader.line_num <= started else f"{started}-{reader.line_num}")
+        hint = (" (a quoted field is never closed)" if "unexpected end of data" in str(exc)
+                else " (a quote inside a field must be doubled, or the field quoted)")
+        raise CLIError(f"{path}:{where}: malformed CSV: {exc}{hint}") from None
+    except UnicodeDecodeError as exc:
+        raise _not_decodable(path, encoding, exc, reader.line_num + 1) from None
     if chunk:
         yield chunk
 
 
-def _read_jsonl_chunks(fh, text_column: str, path: str, with_context: bool = False):
+def _read_jsonl_chunks(fh, text_column: str, path: str, with_context: bool = False, encoding: str = "utf-8"):
     yield None
     chunk: list[tuple] = []
-    for lineno, line in enumerate(fh, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CLIError(f"{path}:{lineno}: not valid JSON: {exc.msg}") from None
-        if not isinstance(obj, dict):
-            raise CLIError(f"{path}:{lineno}: expected a JSON object per line")
-        text = obj.get(text_column)
-        if text is None:
-            text = ""
-        if not isinstance(text, str):
-            raise CLIError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not a string")
-        ctx = None
-        if with_context:
-            nested = obj.get("context") if isinstance(obj.get("context"), dict) else {}
-            ctx = _context_from({**{k: obj[k] for k in CONTEXT_FIELDS if k in obj}, **nested},
-                                f"{path}:{lineno}")
-        chunk.append((obj, text, ctx))
-        if len(chunk) >= CHUNK_ROWS:
-            yield chunk
-            chunk = []
+    lineno = 0
+    try:
+        for lineno, line in enumerate(fh, start=1):
+            obj = _json_line(line, path, lineno, text_column)
+            if obj is None:
+                continue
+            text = obj[text_column]
+            if text is None:  # null: an empty post, scored as such
+                text = ""
+            if not isinstance(text, str):
+                raise CLIError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not a string")
+            ctx = None
+            if with_context:
+                nested = obj.get("context") if isinstance(obj.get("context"), dict) else {}
+                ctx = _context_from({**{k: obj[k] for k in CONTEXT_FIELDS if k in obj}, **nested},
+                                    f"{path}:{lineno}")
+            chunk.append((obj, text, ctx))
+            if len(chunk) >= CHUNK_ROWS:
+                yield chunk
+                chunk = []
+    except UnicodeDecodeError as exc:
+        raise _not_decodable(path, encoding, exc, lineno + 1) from None
     if chunk:
         yield chunk
+
+
+def _json_line(line: str, path: str, lineno: int, text_column: str) -> dict | None:
+    """One JSON-lines record (``None`` for a blank line); a one-line error for anything else."""
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise CLIError(f"{path}:{lineno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise CLIError(f"{path}:{lineno}: JSON nested too deeply") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise CLIError(f"{path}:{lineno}: JSON value out of range: {str(exc).split(':')[0]}") from None
+    if not isinstance(obj, dict):
+        raise CLIError(f"{path}:{lineno}: expected a JSON object per line")
+    if text_column not in obj:
+        fields = ", ".join(map(repr, list(obj)[:10])) + (", …" if len(obj) > 10 else "")
+        raise CLIError(f"{path}:{lineno}: no field {text_column!r} (fields: {fields or 'none'}); "
+                       "choose one with --text-column", EXIT_USAGE)
+    return obj
 
 
 # --- Parquet (pyarrow) ------------------------------------------------------------------------
@@ -765,14 +827,17 @@ def cmd_batch(args) -> int:
             raise CLIError("will not write Parquet to a terminal; use -o FILE.parquet", EXIT_USAGE)
     opts = _batch_options(args, out_fmt)
     if in_fmt == "parquet":
+        _check_output(args.input, args.output)
         fh, counting = None, _RowCounter()
         reader = _read_parquet_chunks(args.input, args.text_column, counting, with_context=args.context,
                                       rows=out_fmt != "parquet")
     else:
-        fh, size = _open_in(args.input)
+        _codec(args.encoding)
+        _check_output(args.input, args.output)
+        fh, size = _open_in(args.input, args.encoding)
         counting = _Counting(fh)
         read = _read_csv_chunks if in_fmt == "csv" else _read_jsonl_chunks
-        reader = read(counting, args.text_column, args.input, with_context=args.context)
+        reader = read(counting, args.text_column, args.input, with_context=args.context, encoding=args.encoding)
     prefix = args.prefix
     original_col = f"{prefix}original_text"
     try:
@@ -796,11 +861,18 @@ def cmd_batch(args) -> int:
         tmp_path = None
     else:
         tmp_path = Path(args.output).with_name(f".{Path(args.output).name}.part")
-        out = open(tmp_path, "wb") if binary else open(tmp_path, "w", encoding="utf-8", newline="")
+        try:
+            out = open(tmp_path, "wb") if binary else open(tmp_path, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            if fh is not None:
+                fh.close()
+            raise CLIError(f"{args.output}: cannot write here: {exc.strerror or exc}") from None
     progress = Progress(size, None if not args.quiet else False)
     pool = None
     text_col = args.text_column
+    restore_signals = lambda: None  # noqa: E731
     try:
+        restore_signals = _signals_as_exceptions()
         writer = None
         chunks = ((chunk, [t for _, t, _ in chunk], [c for _, _, c in chunk] if args.context else None)
                   for chunk in reader)
@@ -842,23 +914,90 @@ def cmd_batch(args) -> int:
                     out.write(json.dumps(obj, ensure_ascii=False, default=_json_default) + "\n")
             progress.update(len(chunk), counting.chars)
         out.flush()
-    except BaseException:
         if tmp_path is not None:
             out.close()
-            tmp_path.unlink(missing_ok=True)
+            os.replace(tmp_path, args.output)
+    except BaseException as exc:
+        if tmp_path is not None:
+            _discard(out, tmp_path)
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            where = args.output if tmp_path is not None else "stdout"
+            raise CLIError(f"{where}: {exc.strerror or exc}; nothing was written") from None
         raise
     finally:
+        restore_signals()
         if pool is not None:
             pool.terminate()
         if fh is not None:
             fh.close()
-    if tmp_path is not None:
-        out.close()
-        os.replace(tmp_path, args.output)
-    elif not binary:
+    if tmp_path is None and not binary:
         out.detach()
     progress.close()
     return 0
+
+
+def _check_output(input_path: str, output: str) -> None:
+    """Refuse an output that cannot be written, before anything is read: a directory, a missing
+    directory, or the input itself (which would be replaced by its own scores)."""
+    if output == "-":
+        return
+    out = Path(output)
+    if out.is_dir():
+        raise CLIError(f"{output}: is a directory; give a file name, e.g. -o {out / 'scored.csv'}", EXIT_USAGE)
+    parent = out.parent
+    if not parent.is_dir():
+        raise CLIError(f"{output}: the directory {parent} does not exist", EXIT_USAGE)
+    if input_path != "-" and (out.resolve() == Path(input_path).resolve()
+                              or (out.exists() and os.path.samefile(out, input_path))):
+        raise CLIError(f"{output}: is the input file; write the scores to another file", EXIT_USAGE)
+
+
+def _discard(out, tmp_path: Path) -> None:
+    """Close and remove the half-written ``.part`` file; closing may fail again (a full disk)."""
+    try:
+        out.close()
+    except OSError:
+        pass
+    try:
+        tmp_path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+class Signalled(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so that no ``.part`` file is left."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+TERMINATING_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def _signals_as_exceptions():
+    """While ``batch`` writes, SIGTERM and SIGHUP raise ``Signalled`` (SIGINT already raises
+    ``KeyboardInterrupt``). Returns the function that puts the previous handlers back."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum, frame):
+        raise Signalled(signum)
+
+    saved = {}
+    for name in TERMINATING_SIGNALS:
+        if hasattr(signal, name):
+            sig = getattr(signal, name)
+            saved[sig] = signal.signal(sig, handler)
+
+    def restore():
+        for sig, old in saved.items():
+            signal.signal(sig, old)
+
+    return restore
 
 
 def _write_parquet(pairs, out, header, opts: BatchOptions, args, progress, counting) -> None:
@@ -1143,7 +1282,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", metavar="DIR", help="model directory (default: the bundled model)")
     common.add_argument("--trust", action="store_true",
-                        help="load a model whose hash or types do not check out (only your own files)")
+                        help="load a model whose hash or types do not check out, with a warning naming "
+                             "each skipped check (only your own files)")
     common.add_argument("--base-rates", metavar="HEAD=SHARE,…",
                         help="your feed's base rates, e.g. publicity_pressure=0.01,critical=0.03 "
                         "(default: the model card's real-feed rates, or [base_rates] of --policy)")
@@ -1162,6 +1302,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("input", help='CSV, JSONL or Parquet file, "-" for stdin (CSV, JSONL)')
     b.add_argument("-o", "--output", default="-", help='output file (default "-": stdout)')
     b.add_argument("--text-column", default="text", help="column/field holding the post (default: text)")
+    b.add_argument("--encoding", default="utf-8",
+                   help="encoding of CSV or JSON-lines input (default utf-8; e.g. latin-1, cp1252)")
     b.add_argument("--input-format", choices=["csv", "jsonl", "parquet"],
                    help="default: from the suffix (.csv, .jsonl, .parquet); stdin is CSV")
     b.add_argument("--output-format", choices=["csv", "jsonl", "parquet"],
@@ -1392,6 +1534,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except Signalled as exc:
+        import signal
+
+        print(f"shitstorm {args.command}: stopped by {signal.Signals(exc.signum).name}; nothing was written",
+              file=sys.stderr)
+        return 128 + exc.signum
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"shitstorm {args.command}: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return EXIT_DATA
+    except Exception as exc:  # no traceback at the command line; the message may hold input: not printed
+        if os.environ.get("SHITSTORM_DEBUG"):
+            raise
+        print(f"shitstorm {args.command}: unexpected {type(exc).__name__}; run again with SHITSTORM_DEBUG=1 "
+              "for the traceback and report it", file=sys.stderr)
+        return EXIT_DATA
 
 
 if __name__ == "__main__":

@@ -87,19 +87,18 @@ class SyncError(Exception):
 
 
 class PayloadError(ValueError):
-    """A webhook payload the adapters cannot use: ``status`` 400 (not JSON) or 422 (``field``
-    missing or invalid). The message never contains the payload's text."""
+    """A webhook payload the adapters cannot use: 422, like every body the service cannot use
+    (not JSON, or ``field`` missing or invalid). The message never contains the payload's text."""
 
-    def __init__(self, message: str, field: str | None = None, status: int = 422):
+    def __init__(self, message: str, field: str | None = None, kind: str = "value_error"):
         super().__init__(message)
         self.field = field
-        self.status = status
+        self.kind = kind
+        self.status = 422
 
     def detail(self):
-        if self.status != 422:
-            return str(self)
         return [{"loc": ["body", *self.field.split(".")] if self.field else ["body"], "msg": str(self),
-                 "type": "value_error"}]
+                 "type": self.kind}]
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -230,8 +229,9 @@ def skipped_result(vendor: str, ticket_id: int, reason: str) -> dict:
 def parse_json_object(body: bytes) -> dict:
     try:
         payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise PayloadError("body is not JSON", status=400) from None
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a 5,000-digit number, 10,000 levels deep
+        raise PayloadError("body is not valid JSON (UTF-8, numbers of at most 4,300 digits, nested at most "
+                           "about 1,000 levels deep)", None, "json_invalid") from None
     if not isinstance(payload, dict):
         raise PayloadError("the payload must be a JSON object", None)
     return payload
@@ -242,11 +242,23 @@ def ticket_id_of(value: Any, name: str) -> int:
     put in quotes render as strings)."""
     if isinstance(value, bool):
         value = None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or value <= 0:
-        raise PayloadError(f"{name} is required: the ticket's id, a positive whole number", name)
+    if isinstance(value, str):
+        value = _whole_number(value.strip())
+    if not isinstance(value, int) or not 0 < value <= MAX_TICKET_ID:
+        raise PayloadError(f"{name} is required: the ticket's id, a positive whole number "
+                           f"of at most {len(str(MAX_TICKET_ID))} digits", name)
     return value
+
+
+MAX_TICKET_ID = 2**63 - 1
+"""The largest id a helpdesk's 64-bit ticket ids hold."""
+
+
+def _whole_number(text: str) -> int | None:
+    """ASCII digits only: ``"²".isdigit()`` is true, but "²" is no number ``int`` reads."""
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_TICKET_ID)):
+        return int(text)
+    return None
 
 
 def text_of(payload: Mapping[str, Any], names: Iterable[str]) -> str | None:
@@ -685,8 +697,8 @@ def writeback(settings: Settings, ticket_id: int, tri: Triage, values: Mapping[s
 def parse_ticket_ids(values: Iterable[str]) -> list[int]:
     ids = []
     for v in values:
-        v = v.strip()
-        if not v.isdigit() or int(v) <= 0:
-            raise ValueError(f"{v[:40]!r} is not a ticket id (a positive whole number)")
-        ids.append(int(v))
+        n = _whole_number(v.strip())
+        if n is None or not 0 < n <= MAX_TICKET_ID:
+            raise ValueError(f"{v.strip()[:40]!r} is not a ticket id (a positive whole number)")
+        ids.append(n)
     return ids

@@ -14,7 +14,8 @@ from .analysis import Analysis, analyze
 from .normalise import blank_form
 from .pii import find_pii
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
-from .schema import EVIDENCE_CUE, LEVELS, Reason, Score
+from .normalise import prepare
+from .schema import EVIDENCE_CUE, LEVELS, PiiFinding, Reason, Score
 
 HEADS = ("ge_low", "escalation", "critical", "publicity_pressure")
 """The model's heads, lowest level first (``classifier.HEADS``; repeated here so that this
@@ -93,8 +94,8 @@ def bundled_model_dir() -> Path:
     )
 
 
-def _empty_score(a: Analysis, version: str) -> Score:
-    return Score(0.0, LEVELS[0], 0.0, (), version, a.flags, find_pii(a.text) if a.text else ())
+def _empty_score(a: Analysis, version: str, pii: tuple[PiiFinding, ...] = ()) -> Score:
+    return Score(0.0, LEVELS[0], 0.0, (), version, a.flags, pii)
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
@@ -170,13 +171,15 @@ class Model:
         """Score many posts at once; the same numbers as ``score`` on each."""
         if isinstance(texts, str):
             raise TypeError("score_many takes an iterable of str, not a single str; use score(text)")
-        analyses = []
+        analyses, pii, sources = [], [], []
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise TypeError(f"item {i} is {type(t).__name__}, not str: shitstorm scores text; "
                                 "decode bytes first and pass None as an empty string")
             analyses.append(analyze(t))
-        return self.score_analyses(analyses)
+            pii.append(find_pii(t))  # the whole text, however long: only scoring stops at MAX_CHARS
+            sources.append(t)
+        return self.score_analyses(analyses, pii, sources)
 
     def probabilities(self, analyses: list[Analysis]) -> dict[str, np.ndarray]:
         """Each head's probability for the model's base rates (no windows)."""
@@ -194,8 +197,16 @@ class Model:
         out["ge_low"] = np.maximum(out["ge_low"], out["escalation"])
         return out
 
-    def score_analyses(self, analyses: list[Analysis]) -> list[Score]:
+    def score_analyses(self, analyses: list[Analysis], pii: list[tuple[PiiFinding, ...]] | None = None,
+                       sources: list[str] | None = None) -> list[Score]:
+        """Scores of ``analyze()`` results. ``pii``: the findings of each post's whole text
+        (``find_pii(text)``); without it, the findings in each analysis's (cut) text.
+        ``sources``: the caller's strings, so that evidence offsets point into them (without
+        them, into each analysis's text, which is the same for composed text)."""
         from .classifier import DECISION_THRESHOLD, decide_levels
+
+        if pii is None:
+            pii = [find_pii(a.text) for a in analyses]
 
         live = [i for i, a in enumerate(analyses) if "empty" not in a.flags]
         out: list[Score | None] = [None] * len(analyses)
@@ -228,22 +239,30 @@ class Model:
                     head = ("publicity_pressure" if pp >= DECISION_THRESHOLD
                             else "critical" if level == "critical" else "escalation")
                     _, window, offset, _ = rows[source[head][k]]
-                    reasons = tuple(sorted(a.reasons + self._evidence(window, head, offset, a.reasons),
-                                           key=lambda r: (r.start, r.end, r.cue)))
+                    evidence = self._evidence(window, head, offset, a.reasons,
+                                              sources[i] if sources is not None else None)
+                    reasons = tuple(sorted(a.reasons + evidence, key=lambda r: (r.start, r.end, r.cue)))
                 out[i] = Score(float(best["escalation"][k]), level, pp, reasons,
-                               self.version, a.flags, find_pii(a.text))
+                               self.version, a.flags, pii[i])
         for i, a in enumerate(analyses):
             if out[i] is None:
-                out[i] = _empty_score(a, self.version)
+                out[i] = _empty_score(a, self.version, pii[i])
         return out  # type: ignore[return-value]
 
-    def _evidence(self, a: Analysis, head: str, offset: int,
-                  taken: tuple[Reason, ...]) -> tuple[Reason, ...]:
+    def _evidence(self, a: Analysis, head: str, offset: int, taken: tuple[Reason, ...],
+                  source: str | None = None) -> tuple[Reason, ...]:
         """Up to ``EVIDENCE_WORDS`` words that added most to ``head``'s text score, as
         ``words`` reasons (neighbouring words joined into one span), skipping words a cue
-        reason already shows. ``offset``: where ``a.text`` starts in the post."""
+        reason already shows. ``offset``: where ``a.text`` starts in the post's match view;
+        ``source``: the caller's string, into which the reasons then point (like cue reasons)."""
         contrib = self.classifier.token_contributions(a, head)
-        spans = _token_spans(a)
+        spans = [None if sp is None else (sp[0] + offset, sp[1] + offset) for sp in _token_spans(a)]
+        if source is not None:
+            to_source = prepare(source).source_span
+            spans = [None if sp is None else to_source(*sp) for sp in spans]
+            words = source
+        else:
+            words = " " * offset + a.text  # offsets of the match view
         covered = [(r.start, r.end) for r in taken]
         picked: list[int] = []
         order = np.argsort(-contrib, kind="stable")
@@ -255,17 +274,16 @@ class Model:
             if span is None or contrib[i] < EVIDENCE_MIN_SHARE * contrib[order[0]] or (
                     tok[0].isalnum() and len(tok) < EVIDENCE_MIN_LETTERS) or tok[0] in "!?":
                 continue  # weak, a short function word, or "!!!" (shown as shouting already)
-            s, e = span[0] + offset, span[1] + offset
-            if any(cs < e and s < ce for cs, ce in covered):
+            if any(cs < span[1] and span[0] < ce for cs, ce in covered):
                 continue
             picked.append(int(i))
         out: list[Reason] = []
         last = -2
         for i in sorted(picked):
-            s, e = spans[i][0] + offset, spans[i][1] + offset
+            s, e = spans[i]
             if i == last + 1:  # the next word: one span
                 s = out.pop().start
-            out.append(Reason(EVIDENCE_CUE, a.text[s - offset:e - offset], s, e))
+            out.append(Reason(EVIDENCE_CUE, words[s:e], s, e))
             last = i
         return tuple(out)
 
@@ -278,19 +296,22 @@ class Model:
         return out
 
 
-def load(path: str | Path | None = None, *, trust: bool = False,
+def load(path: str | Path | None = None, *, trusted: Iterable[str] = (), trust: bool = False,
          base_rates: Mapping[str, float] | str | None = None) -> Model:
     """Load a model directory (default: the bundled model), verifying its sha256 first.
 
-    ``trust=True`` loads a file whose hash or types do not check out, with a warning: only for
-    files you made yourself. ``base_rates``: the feed the probabilities are for — a dict of
-    head → share (``{"publicity_pressure": 0.01}``; heads left out keep the model's default),
-    or ``"training"`` for the training mix's rates (see ``Model``).
+    ``trusted``: type names (``"module.Class"``) you accept beyond the reviewed list, as in
+    skops; a file holding any other type is refused, and loading the accepted ones is warned
+    about (``ModelTrustWarning``). ``trust=True`` accepts every type and a missing or altered
+    manifest, each with a ``ModelTrustWarning``: only for files you made yourself.
+    ``base_rates``: the feed the probabilities are for — a dict of head → share
+    (``{"publicity_pressure": 0.01}``; heads left out keep the model's default), or
+    ``"training"`` for the training mix's rates (see ``Model``).
     """
     model_dir = Path(path) if path is not None else bundled_model_dir()
     if model_dir.is_file():
         model_dir = model_dir.parent
-    classifier, manifest = load_classifier(model_dir, trust=trust)
+    classifier, manifest = load_classifier(model_dir, trusted=list(trusted), trust=trust)
     return Model(classifier, manifest, model_dir, base_rates=base_rates)
 
 

@@ -3,8 +3,9 @@
 Two views of a post exist:
 
 * the **match view** (``prepare``): the post as the caller sent it, NFC-composed, cut to
-  ``MAX_CHARS`` and with control characters blanked *one for one*, so every offset in it is an
-  offset in the caller's text (after NFC). Cue rules run on it and their spans point into it.
+  ``MAX_CHARS`` and with control characters blanked *one for one*. ``Prepared.source_span``
+  maps a span of it back to the caller's string (composition may have joined characters). Cue
+  rules run on it and their spans point into it.
 * the **model view** (``normalise``): the match view with HTML removed, retweet markers
   ("RT @quelle:") dropped, URLs, @handles, e-mail addresses and long digit runs masked to
   placeholders, and whitespace folded. Case, umlauts, ß, ``!``/``?``, elongations ("neeeein") and
@@ -22,7 +23,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ._offsets import OffsetMap, nfc_with_offsets
 
 MAX_CHARS = 10_000
 """Posts are scored on their first 10,000 characters (flag ``truncated``). The longest post the
@@ -66,6 +69,12 @@ class Prepared:
 
     text: str
     flags: tuple[str, ...]
+    offsets: OffsetMap | None = field(default=None, repr=False, compare=False)
+    """How spans of ``text`` map back to the caller's string; ``None``: they are the same."""
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the caller's string that ``text[start:end]`` came from."""
+        return (start, end) if self.offsets is None else self.offsets.span(start, end)
 
 
 _JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd\uffff]")
@@ -85,7 +94,7 @@ def prepare(text: str) -> Prepared:
             "decode bytes first (e.g. data.decode('utf-8')) and pass None as an empty string"
         )
     flags: list[str] = []
-    text = unicodedata.normalize("NFC", text)
+    text, offsets = nfc_with_offsets(text)
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
         flags.append("truncated")
@@ -100,7 +109,7 @@ def prepare(text: str) -> Prepared:
         flags.append("empty")
     elif not any(ch.isalnum() or _is_symbol(ch) for ch in text):
         flags.append("empty")
-    return Prepared(text, tuple(flags))
+    return Prepared(text, tuple(flags), offsets)
 
 
 def _is_symbol(ch: str) -> bool:

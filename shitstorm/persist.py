@@ -10,8 +10,11 @@ A model directory holds three files that travel together:
 * ``MODEL_CARD.md`` — intended use, limitations, data credits, metrics, reliability tables.
 
 ``load_classifier`` checks the hash *before* parsing and refuses any type not in
-``TRUSTED_TYPES``; a tampered or foreign file fails with ``ModelIntegrityError`` unless the
-caller passes ``trust=True``.
+``TRUSTED_TYPES``; a tampered or foreign file fails with ``ModelIntegrityError``. As in skops,
+the caller accepts further types by naming them (``trusted=["mymodule.MyStep"]``), and is
+warned that it did. ``trust=True`` (the CLI's ``--trust``) is the old blanket switch, kept for
+compatibility: it accepts every type the file holds and a missing or unmatched manifest, each
+with a ``ModelTrustWarning`` that says exactly what was not checked.
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ this list against a freshly trained model."""
 
 class ModelIntegrityError(RuntimeError):
     """The model file is missing, altered, or holds types that are not trusted."""
+
+
+class ModelTrustWarning(UserWarning):
+    """A model was loaded with a check relaxed by the caller: types beyond the reviewed list, a
+    hash that does not match, or no manifest at all. The message says which."""
 
 
 class ModelVersionWarning(UserWarning):
@@ -117,19 +125,27 @@ def read_manifest(model_dir: Path) -> dict:
     return manifest
 
 
-def load_classifier(model_dir: Path | str, *, trust: bool = False):
-    """Verify and load the classifier in ``model_dir``; returns ``(classifier, manifest)``."""
+def load_classifier(model_dir: Path | str, *, trusted=(), trust: bool = False):
+    """Verify and load the classifier in ``model_dir``; returns ``(classifier, manifest)``.
+
+    ``trusted``: type names (``"module.Class"``) the caller accepts beyond ``TRUSTED_TYPES``
+    after reviewing them; a file with any other type is refused. ``trust=True``: accept every
+    type and a missing or unmatched manifest (compatibility; each relaxation is warned about)."""
     import skops.io as sio
 
+    if isinstance(trusted, str):
+        raise TypeError("trusted takes a list of type names, e.g. trusted=['mymodule.MyStep']")
     model_dir = Path(model_dir)
     model_path = model_dir / MODEL_FILE
     if not model_path.is_file():
         raise ModelIntegrityError(f"no model file {model_path}")
     try:
         manifest = read_manifest(model_dir)
-    except ModelIntegrityError:
+    except ModelIntegrityError as exc:
         if not trust:
             raise
+        warnings.warn(f"{exc}; loading anyway because trust=True: the file's sha256 and format were "
+                      "NOT checked", ModelTrustWarning, stacklevel=3)
         manifest = {}
     if manifest:
         actual = sha256_file(model_path)
@@ -139,21 +155,30 @@ def load_classifier(model_dir: Path | str, *, trust: bool = False):
                    "model. Retrain it, or load(path, trust=True) if you know where it came from.")
             if not trust:
                 raise ModelIntegrityError(msg)
-            warnings.warn(msg, stacklevel=3)
+            warnings.warn(f"{msg} Loading anyway because trust=True: the sha256 check was SKIPPED.",
+                          ModelTrustWarning, stacklevel=3)
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ModelIntegrityError(f"{model_dir}: model format {manifest.get('format_version')!r}, "
                                       f"this shitstorm reads format {FORMAT_VERSION}")
     from skops.io.exceptions import UntrustedTypesFoundException
 
     try:
-        if trust:
-            untrusted = sio.get_untrusted_types(file=model_path)
-            classifier = sio.load(model_path, trusted=sorted(set(TRUSTED_TYPES) | set(untrusted)))
-        else:
-            classifier = sio.load(model_path, trusted=list(TRUSTED_TYPES))
+        unknown = sorted(set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES))
+        accepted = set(unknown) if trust else set(trusted)
+        refused = [t for t in unknown if t not in accepted]
+        if refused:
+            raise ModelIntegrityError(
+                f"{model_path} contains types that are not on the reviewed list: {', '.join(refused)}. "
+                f"Loading them could run their code. If you made this file and reviewed these types, "
+                f"pass trusted={refused!r} to load().")
+        if unknown:
+            warnings.warn(f"{model_path}: loading types that are not on the reviewed list, because the caller "
+                          f"accepted them: {', '.join(unknown)}", ModelTrustWarning, stacklevel=3)
+        classifier = sio.load(model_path, trusted=sorted(set(TRUSTED_TYPES) | set(unknown)))
+    except ModelIntegrityError:
+        raise
     except UntrustedTypesFoundException as exc:
-        raise ModelIntegrityError(f"{model_path} contains types that are not trusted ({exc}). "
-                                  "Pass trust=True only for a file you made yourself.") from None
+        raise ModelIntegrityError(f"{model_path} contains types that are not trusted ({exc}).") from None
     except Exception as exc:  # skops raises various errors on foreign or damaged files
         raise ModelIntegrityError(f"{model_path} is not a readable shitstorm model file: {exc}") from None
     from .classifier import EscalationClassifier

@@ -13,8 +13,11 @@ a date). Overlapping findings are settled by ``KIND_PRECEDENCE``: the more speci
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Iterable
 
+from ._offsets import nfc_with_offsets
+from .normalise import _JUNK
 from .schema import PII_KINDS, PII_PLACEHOLDERS, PiiFinding
 
 __all__ = ["find_pii", "redact", "KIND_PRECEDENCE"]
@@ -57,12 +60,15 @@ IBAN_LENGTHS: dict[str, int] = {
 cut exactly there, so the words after an IBAN are never swallowed; other countries are tried
 from 34 characters down, the checksum deciding."""
 
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]){11,30}", re.IGNORECASE)
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?:[ \u00a0]?[A-Za-z0-9]){11,30}")
+"""ASCII only, as IBANs are; ``re.IGNORECASE`` would let ``[A-Z]`` match "ſ" or "K" (Kelvin)."""
 
 
 def iban_checksum_ok(compact: str) -> bool:
     """ISO 7064 mod 97-10: move the first four characters to the end, letters → 10..35."""
-    if not 15 <= len(compact) <= 34 or not compact[:2].isalpha() or not compact[2:4].isdigit():
+    if not 15 <= len(compact) <= 34 or not compact.isascii() or not compact.isalnum():
+        return False
+    if not compact[:2].isalpha() or not compact[2:4].isdigit():
         return False
     rearranged = compact[4:] + compact[:4]
     digits = "".join(str(int(ch, 36)) for ch in rearranged)
@@ -109,7 +115,7 @@ def luhn_ok(digits: str) -> bool:
     """The Luhn check of payment card numbers."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
+        d = int(ch)  # any decimal digit: "４" is 4, as the rules' \\d reads it
         if i % 2:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
@@ -119,9 +125,9 @@ def luhn_ok(digits: str) -> bool:
 def find_payment_cards(text: str) -> list[PiiFinding]:
     """13–19 digit card numbers that start like a card network's and pass the Luhn check."""
     out = []
-    ibans = _iban_shaped(text)
+    ibans = _Spans(_iban_shaped(text))
     for m in _CARD.finditer(text):
-        if _overlaps_any(m.start(), m.end(), ibans):
+        if ibans.overlaps(m.start(), m.end()):
             continue
         digits = re.sub(r"\D", "", m.group())
         if 13 <= len(digits) <= 19 and digits.startswith(CARD_PREFIXES) and luhn_ok(digits):
@@ -167,15 +173,15 @@ _IBAN_HINT = re.compile(r"[A-Za-z]{2}\d{2}")
 def find_phones(text: str) -> list[PiiFinding]:
     """German (and other international) phone numbers: +49…, 0049…, 0…; a hotline too."""
     out = []
-    ibans = _iban_shaped(text)
+    ibans = _Spans(_iban_shaped(text))
     for m in _PHONE.finditer(text):
-        if _overlaps_any(m.start(), m.end(), ibans):
+        if ibans.overlaps(m.start(), m.end()):
             continue
         raw = m.group()
         digits = re.sub(r"\D", "", raw)
         if not PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS:
             continue
-        if _looks_like_date(raw) or _COUNT_AFTER.match(text, m.end()):
+        if _looks_like_date(raw) or _UNIT_AFTER_PHONE.match(text, m.end()):
             continue
         if _NOT_PHONE_BEFORE.search(text[max(0, m.start() - 30):m.start()]):
             continue
@@ -347,8 +353,12 @@ NOT_A_TOWN = frozenset({
     "Passagiere", "Reisende", "Anschlüsse", "Verträge", "Tickets", "Flüge", "Zeilen", "Schritte",
 })
 """Capitalised words after a five-digit number that are counts, not towns ("50000 Kunden")."""
-_COUNT_AFTER = re.compile(r"\s*(?:uhr\b|h\b|€|eur\b|euro|min\b|minuten|stunden|tage|wochen|monate|"
-                          r"jahre|%|x\b|mal\b|stück|km\b|m\b|kg\b|gb\b|mb\b|kwh\b|mbit)", re.IGNORECASE)
+_UNITS = (r"uhr\b|h\b|€|eur\b|euro|min\b|minuten|stunden|tage|wochen|monate|jahre|%|stück|km\b|m\b|kg\b|"
+          r"gb\b|mb\b|kwh\b|mbit")
+_COUNT_AFTER = re.compile(r"\s*(?:" + _UNITS + r"|x\b|mal\b)", re.IGNORECASE)
+_UNIT_AFTER_PHONE = re.compile(r"\s*(?:" + _UNITS + r")", re.IGNORECASE)
+"""After a phone number "mal" is the German particle ("ruft mich unter 0171 2345678 mal an"),
+not a count: only units rule a phone number out."""
 _TOWN_CONTEXT = re.compile(
     r"(?:\b(?:in|aus|nach|bei|von|wohne|wohnort|plz|postleitzahl|adresse|anschrift|ort|zu)"
     r"\s*:?\s*|[,\n(]\s*|^\s*)$", re.IGNORECASE)
@@ -374,9 +384,9 @@ def find_addresses(text: str, streets: bool = True) -> list[PiiFinding]:
             if m.group("prefixed") and not _PREFIXED_END.match(text, end):
                 continue
         out.append(_f("address", text, m.start(), end))
-    taken = [(f.start, f.end) for f in out]
+    taken = _Spans((f.start, f.end) for f in out)
     for m in _TOWN_ALONE.finditer(text):
-        if _overlaps_any(m.start(), m.end(), taken):
+        if taken.overlaps(m.start(), m.end()):
             continue
         if m.group("town_word") in NOT_A_TOWN:
             continue
@@ -417,8 +427,10 @@ RULES = {
 }
 assert tuple(RULES) == KIND_PRECEDENCE and set(RULES) == set(PII_KINDS)
 
-_ID_WORDS = ("nummer", "nr.", "nr ", "nr:", "nr#", "nr-", "no.", "num", "konto", "kennung", "-id",
-             " id", "kd", "knr", "schein", "code", "aktenzeichen", "az.")
+_ID_WORDS = ("nummer", "nr", "no", "num", "konto", "kennung", "id", "kd", "knr", "schein", "code",
+             "aktenzeichen", "az.")
+"""Substrings every context word of ``_CONTEXT_WORDS`` contains ("nr" for "Nr.", "Nr:", "Nr\t",
+"id" for "Kunden-ID", "Kundenid", "Order ID")."""
 _ID_KIND_WORDS = {
     "customer_number": ("kunden", "kd", "mitglied", "knr"),
     "contract_number": ("vertrag", "versicherung", "vers", "police", "zähler"),
@@ -429,50 +441,47 @@ _ID_KIND_WORDS = {
 _STREET_ENDINGS = ("straße", "strasse", "str.", "weg", "allee", "platz", "ring", "gasse", "damm",
                    "ufer", "chaussee", "steig", "pfad", "stieg", "graben", "wall", "kamp", "twiete",
                    "promenade", "anger", "deich", "redder")
-_STREET_STARTS = ("Am ", "An ", "Im ", "In ", "Auf ", "Zum ", "Zur ", "Unter ", "Hinter ", "Vor ")
+_PREFIXED_STREET = re.compile(r"(?<![\w-])" + _STREET_PREFIX + r"\s?[1-9]")
+"""What a street introduced by "Am", "An der", "Im"… needs: the prefix, a name, a house number."""
 _DIGIT = re.compile(r"\d")
-STREET_SPAN = 45
-"""A street introduced by "Am", "Im"… has its house number within 45 characters ("An der
-Alten Ziegelei-Brücke 12")."""
 
 
 def _street_possible(text: str, low: str) -> bool:
-    """A street ending followed by a house number, or "Am …" with a digit soon after."""
+    """A street ending followed by a house number, or "Am …" + a name + a house number."""
     for w in _STREET_ENDINGS:
         i = low.find(w)
         while i >= 0:
             j = i + len(w)
-            if _DIGIT.match(low, j) or (low[j:j + 1] in (" ", "\u00a0") and _DIGIT.match(low, j + 1)):
+            if _DIGIT.match(low, j) or (low[j:j + 1].isspace() and _DIGIT.match(low, j + 1)):
                 return True
             i = low.find(w, j)
-    for w in _STREET_STARTS:
-        i = text.find(w)
-        while i >= 0:
-            if _DIGIT.search(text, i, i + STREET_SPAN):
-                return True
-            i = text.find(w, i + 1)
-    return False
+    return _PREFIXED_STREET.search(text) is not None
+
+
+_CASE_FOLDS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+"""Characters ``re.IGNORECASE`` matches with an ASCII letter but ``str.lower`` does not turn
+into it ("İ", "ı", "ſ", the Kelvin sign): folded first, so the gates see what the rules see."""
 
 
 def _gates(text: str) -> set[str]:
     """Kinds whose rule can match at all: cheap necessary conditions (substring tests and a digit
     count, no regular expressions) so that most posts skip most rules. They only save time;
     ``tests/test_pii.py`` checks that gated and ungated scans agree."""
-    low = text.lower()
-    digits = sum(map(text.count, "0123456789"))
+    low = text.translate(_CASE_FOLDS).lower()
+    # every decimal digit the rules' \\d matches ("７" too), not only ASCII ones
+    digits = sum(map(text.count, "0123456789")) if text.isascii() else len(_DIGIT.findall(text))
     kinds = set()
     if "@" in text:
         kinds.add("email")
-    if digits >= 7:  # the shortest phone number; cards and IBANs have more
+    if digits >= 7:  # the shortest phone number; cards have more
         kinds.add("phone")
         if digits >= 13:
             kinds.add("payment_card")
-        if _IBAN_HINT.search(text):
-            kinds.add("iban")
+    if _IBAN_HINT.search(text):  # an IBAN's tail may be letters: no digit count
+        kinds.add("iban")
     if digits and any(w in low for w in _ID_WORDS):
         kinds.update(k for k, words in _ID_KIND_WORDS.items() if any(w in low for w in words))
-    if digits and ("gebor" in low or "geb." in low or "geburt" in low or "dob" in low
-                   or "birth" in low or "jahrgang" in low):
+    if digits and ("geb" in low or "dob" in low or "birth" in low or "jahrgang" in low):
         kinds.add("date_of_birth")
     if digits and _street_possible(text, low):
         kinds.add("address")
@@ -483,9 +492,35 @@ def _gates(text: str) -> set[str]:
 
 
 
-def _overlaps_any(start: int, end: int, spans) -> bool:
-    """Whether ``[start, end)`` shares a character with any of ``spans`` (``(start, end)`` pairs)."""
-    return any(s < end and start < e for s, e in spans)
+class _Spans:
+    """Non-overlapping ``(start, end)`` spans in text order, asked in O(log n) whether a span
+    shares a character with any of them: so that a text with many numbers costs linear time."""
+
+    def __init__(self, spans=()):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in spans:
+            self.starts.append(start)
+            self.ends.append(end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        k = bisect_right(self.starts, start) - 1  # the last span starting at or before start
+        if k >= 0 and self.ends[k] > start:
+            return True
+        return k + 1 < len(self.starts) and self.starts[k + 1] < end
+
+
+def _merge(a: list[PiiFinding], b: list[PiiFinding]) -> list[PiiFinding]:
+    """Two lists of findings in text order, merged in one pass."""
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        if a[i].start <= b[j].start:
+            out.append(a[i])
+            i += 1
+        else:
+            out.append(b[j])
+            j += 1
+    return out + a[i:] + b[j:]
 
 
 def _f(kind: str, text: str, start: int, end: int) -> PiiFinding:
@@ -516,12 +551,28 @@ def find_pii(text: str, kinds: Iterable[str] | None = None) -> tuple[PiiFinding,
     wanted = _check_kinds(kinds)
     if not _PREFILTER.search(text):
         return ()
-    return _scan(text, wanted, gated=True)
+    view, offsets = nfc_with_offsets(text)
+    found = _scan(view, wanted, gated=True)
+    if _JUNK.search(view):
+        # control characters, U+FFFD, lone surrogates: the text is read twice, with them blanked
+        # (as the model sees it) and as it is; what either reading finds is reported
+        view = _JUNK.sub(" ", view)
+        blanked = _scan(view, wanted, gated=True)
+        taken = _Spans((f.start, f.end) for f in blanked)
+        found = tuple(_merge(list(blanked), [f for f in found if not taken.overlaps(f.start, f.end)]))
+    if offsets is None and view is text:
+        return found
+    out = []
+    for f in found:
+        start, end = (f.start, f.end) if offsets is None else offsets.span(f.start, f.end)
+        out.append(PiiFinding(f.kind, text[start:end], start, end))
+    return tuple(out)
 
 
 def _scan(text: str, wanted: tuple[str, ...], gated: bool) -> tuple[PiiFinding, ...]:
+    """The rules over ``text`` (a view: NFC, control characters blanked), in precedence order;
+    a finding overlapping one of an earlier kind is dropped. Linear in the findings."""
     accepted: list[PiiFinding] = []
-    spans: list[tuple[int, int]] = []
     possible = _gates(text) if gated else RULES
     for kind in wanted:  # precedence order: earlier kinds keep their spans
         if kind in possible:
@@ -530,16 +581,23 @@ def _scan(text: str, wanted: tuple[str, ...], gated: bool) -> tuple[PiiFinding, 
             found = find_addresses(text, streets=False)
         else:
             continue
-        for f in found:
-            if not _overlaps_any(f.start, f.end, spans):
-                accepted.append(f)
-                spans.append((f.start, f.end))
-    return tuple(sorted(accepted, key=lambda f: f.start))
+        if not found:
+            continue
+        taken = _Spans((f.start, f.end) for f in accepted)
+        new: list[PiiFinding] = []
+        last_end = -1
+        for f in sorted(found, key=lambda f: f.start):  # stable: a rule's own order breaks ties
+            if f.start >= last_end and not taken.overlaps(f.start, f.end):
+                new.append(f)
+                last_end = f.end
+        accepted = _merge(accepted, new)
+    return tuple(accepted)
 
 
 def redact(text: str, kinds: Iterable[str] | None = None) -> str:
-    """``text`` with each finding replaced by its placeholder (``[TELEFON]``, ``[IBAN]``…); every
-    other character unchanged. The whole text is scanned, however long.
+    """``text`` with each finding of ``find_pii(text, kinds)`` replaced by its placeholder
+    (``[TELEFON]``, ``[IBAN]``…); every other character unchanged. The whole text is scanned,
+    however long, in time linear in its length.
 
     >>> redact("Meine IBAN: DE89 3704 0044 0532 0130 00, Tel. 030 1234567")
     'Meine IBAN: [IBAN], Tel. [TELEFON]'

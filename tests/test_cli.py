@@ -235,3 +235,147 @@ def test_redact_filter():
     assert p.stdout == "Tel [TELEFON]\nnichts\nIBAN [IBAN]"
     bad = run("redact", "--kinds", "telefon", "x", check=False)
     assert bad.returncode == 2 and "telefon" in bad.stderr
+
+
+# --- issue 12: nothing lost, clear failures, nothing left behind ---------------------------------
+def _no_part_files(directory) -> bool:
+    return not [p for p in os.listdir(directory) if p.endswith(".part")]
+
+
+@pytest.mark.parametrize("content, line", [
+    ('id,text\n1,"Ihr seid Betrüger\n2,Danke für die Hilfe\n3,"Anwalt ist informiert"\n', "2-4"),  # stray quote
+    ('id,text\n1,Danke\n2,"Anwalt ist informiert\n', "3"),  # unclosed quote at the end of the file
+])
+def test_issue12_item1_malformed_csv_is_an_error_naming_file_and_line(tiny_model_dir, tmp_path, content, line):
+    src = tmp_path / "posts.csv"
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    p = run("batch", str(src), "-o", str(out), "--quiet", model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert f"posts.csv:{line}: malformed CSV" in p.stderr
+    assert not out.exists() and _no_part_files(tmp_path)
+
+
+def test_issue12_item2_jsonl_without_the_text_field_is_an_error(tiny_model_dir, tmp_path):
+    src = tmp_path / "posts.jsonl"
+    src.write_text('{"id": 1, "text": null}\n{"id": 2, "message": "Betrug! Ich gehe zur BILD"}\n', encoding="utf-8")
+    p = run("batch", str(src), "--quiet", model=tiny_model_dir, check=False)
+    assert p.returncode == 2
+    assert "posts.jsonl:2: no field 'text' (fields: 'id', 'message')" in p.stderr
+    # null stays an empty post
+    src.write_text('{"id": 1, "text": null}\n', encoding="utf-8")
+    out = json.loads(run("batch", str(src), "--quiet", model=tiny_model_dir).stdout)
+    assert out["shitstorm"]["flags"] == ["empty"]
+
+
+def test_issue12_item3_output_equal_to_input_is_refused(tiny_model_dir, tmp_path):
+    src = write_csv(tmp_path / "in.csv", [("1", "Tel 0171 2345678")], header=("id", "text"))
+    before = src.read_bytes()
+    for target in (str(src), str(tmp_path / "." / "in.csv")):
+        p = run("batch", str(src), "-o", target, "--redact", model=tiny_model_dir, check=False)
+        assert p.returncode == 2 and "is the input file" in p.stderr
+    assert src.read_bytes() == before
+
+
+def test_issue12_item11_latin1_input_says_not_utf8_and_encoding_reads_it(tiny_model_dir, tmp_path):
+    src = tmp_path / "latin.csv"
+    src.write_bytes("id,text\n1,Danke\n2,Grüße aus Köln\n".encode("latin-1"))
+    p = run("batch", str(src), "--quiet", model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert "latin.csv:3: not UTF-8" in p.stderr and "--encoding" in p.stderr
+    rows = list(csv.DictReader(run("batch", str(src), "--quiet", "--encoding", "latin-1",
+                                   model=tiny_model_dir).stdout.splitlines()))
+    assert [r["text"] for r in rows] == ["Danke", "Grüße aus Köln"]
+
+
+@pytest.mark.parametrize("target, msg", [("missing/dir/x.csv", "does not exist"), ("adir", "is a directory")])
+def test_issue12_item11_unwritable_output_fails_before_scoring(tiny_model_dir, tmp_path, target, msg):
+    (tmp_path / "adir").mkdir()
+    src = write_csv(tmp_path / "in.csv", [("1", "Danke")], header=("id", "text"))
+    p = run("batch", str(src), "-o", str(tmp_path / target), model=tiny_model_dir, check=False)
+    assert p.returncode == 2 and msg in p.stderr and "Traceback" not in p.stderr
+    assert _no_part_files(tmp_path) and _no_part_files(tmp_path / "adir")
+
+
+@pytest.mark.parametrize("line, msg", [
+    ('{"text": "a", "n": ' + "1" * 5000 + "}", "JSON value out of range"),
+    ('{"text": "a", "n": ' + "[" * 10_000 + "]" * 10_000 + "}", "JSON nested too deeply"),
+])
+def test_issue12_item11_huge_or_deep_json_is_one_line(tiny_model_dir, tmp_path, line, msg):
+    src = tmp_path / "x.jsonl"
+    src.write_text(line + "\n", encoding="utf-8")
+    p = run("batch", str(src), model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and f"x.jsonl:1: {msg}" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_issue12_item11_full_disk_is_one_message_and_leaves_no_part(tiny_model_dir, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from shitstorm import cli
+
+    class FullDisk:
+        def __init__(self, path, *a, **k):
+            self.f = open(path, *a, **k)
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            self.f.close()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    src = write_csv(tmp_path / "in.csv", [("1", "Danke")], header=("id", "text"))
+    out = tmp_path / "out.csv"
+    out.write_text("old output\n", encoding="utf-8")
+    monkeypatch.setattr(cli, "open", FullDisk, raising=False)
+    code = cli.main(["batch", str(src), "-o", str(out), "--quiet", "--model", str(tiny_model_dir)])
+    err = capsys.readouterr().err
+    assert code == 1 and "No space left on device" in err and err.count("\n") == 1
+    assert out.read_text(encoding="utf-8") == "old output\n" and _no_part_files(tmp_path)
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_issue12_item11_sigterm_and_sighup_leave_no_part(tiny_model_dir, tmp_path, sig):
+    import signal
+    import time
+
+    rows = [(str(i), "Schon wieder kein Paket, ruft mich an unter 0171 2345678!") for i in range(100_000)]
+    src = write_csv(tmp_path / "big.csv", rows, header=("id", "text"))
+    out = tmp_path / "out.csv"
+    out.write_text("old output\n", encoding="utf-8")
+    cmd = [EXE] if EXE else [sys.executable, "-m", "shitstorm.cli"]
+    p = subprocess.Popen(cmd + ["batch", "--model", str(tiny_model_dir), str(src), "-o", str(out), "--quiet"],
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / ".out.csv.part").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    p.send_signal(getattr(signal, sig))
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + getattr(signal, sig)
+    assert f"stopped by {sig}" in err and "Traceback" not in err
+    assert out.read_text(encoding="utf-8") == "old output\n" and _no_part_files(tmp_path)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.text(alphabet=st.sampled_from(list('ab ,"\n\r;\'ü')), max_size=12), max_size=8),
+       quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
+def test_csv_rows_in_equal_rows_out_for_any_quoting(tiny_model_dir, tmp_path_factory, rows, quoting):
+    from shitstorm import cli
+
+    d = tmp_path_factory.mktemp("q")
+    with open(d / "in.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, quoting=quoting)
+        w.writerow(["id", "text"])
+        w.writerows([[i, t] for i, t in enumerate(rows)])
+    assert cli.main(["batch", str(d / "in.csv"), "-o", str(d / "out.csv"), "--quiet",
+                     "--model", str(tiny_model_dir)]) == 0
+    with open(d / "out.csv", encoding="utf-8", newline="") as fh:
+        out = list(csv.DictReader(fh))
+    assert [r["text"] for r in out] == rows

@@ -71,3 +71,50 @@ def test_trust_loads_an_altered_manifest_with_a_warning(model_copy):
     with pytest.warns(UserWarning, match="does not match"):
         model = shitstorm.load(model_copy, trust=True)
     assert model.score("Hallo").level in ("none", "low", "elevated", "critical")
+
+
+# --- issue 12, item 14: an explicit list of accepted types; every relaxation is warned about ----
+class ReviewedStep:
+    """A type a user adds to a model: not on the reviewed list."""
+
+    def __init__(self):
+        self.n = 3
+
+
+def _model_with_extra_type(model_copy):
+    import json
+
+    import skops.io as sio
+
+    from shitstorm.persist import sha256_file
+
+    clf = sio.load(model_copy / MODEL_FILE, trusted=list(TRUSTED_TYPES))
+    clf.extra_step_ = ReviewedStep()
+    sio.dump(clf, model_copy / MODEL_FILE)
+    m = json.loads((model_copy / MANIFEST_FILE).read_text())
+    m["sha256"] = sha256_file(model_copy / MODEL_FILE)
+    (model_copy / MANIFEST_FILE).write_text(json.dumps(m))
+    return f"{__name__}.ReviewedStep"
+
+
+def test_issue12_item14_untrusted_types_are_named_and_accepted_only_when_listed(model_copy):
+    from shitstorm.persist import ModelTrustWarning
+
+    name = _model_with_extra_type(model_copy)
+    with pytest.raises(ModelIntegrityError, match=f"trusted=\\['{name}'\\]"):
+        shitstorm.load(model_copy)
+    with pytest.raises(ModelIntegrityError, match="not on the reviewed list"):
+        shitstorm.load(model_copy, trusted=["some.OtherType"])
+    with pytest.warns(ModelTrustWarning, match=name):
+        model = shitstorm.load(model_copy, trusted=[name])
+    assert model.classifier.extra_step_.n == 3
+    with pytest.warns(ModelTrustWarning, match=name):  # the old switch warns too, naming the types
+        shitstorm.load(model_copy, trust=True)
+
+
+def test_issue12_item14_trust_without_a_manifest_says_the_hash_was_not_checked(model_copy):
+    from shitstorm.persist import ModelTrustWarning
+
+    (model_copy / MANIFEST_FILE).unlink()
+    with pytest.warns(ModelTrustWarning, match="sha256 and format were NOT checked"):
+        shitstorm.load(model_copy, trust=True)

@@ -152,3 +152,99 @@ def test_empty_and_binary_posts_have_no_findings(tiny_model):
 def test_public_api_exports():
     assert shitstorm.redact("Tel 0171 2345678") == "Tel [TELEFON]"
     assert shitstorm.find_pii("Tel 0171 2345678")[0] == shitstorm.PiiFinding("phone", "0171 2345678", 4, 16)
+
+
+# --- issue 12, item 4: personal data let through by redaction -----------------------------------
+@pytest.mark.parametrize("text, kind", [
+    ("Könnt ihr mich unter 0171 2345678 mal zurückrufen?", "phone"),  # "mal" is no count here
+    ("0171 ２３４５６７８", "phone"),  # full-width digits: the gate counts what \d matches
+    ("Kunden-Nr\t4711-0815", "customer_number"),
+    ("Kundenid 4711-0815", "customer_number"),
+    ("Ich wohne Am\tMühlbach 3.", "address"),
+    ("Lieferung an Lindenweg\t4", "address"),
+    ("Geb-Datum 12.03.1985", "date_of_birth"),
+])
+def test_issue12_item4_redact_removes_what_the_rules_find(text, kind):
+    assert [f.kind for f in find_pii(text)] == [kind]
+    assert PII_PLACEHOLDERS[kind] in redact(text)
+
+
+@pytest.mark.parametrize("text", ["0\ufffd100000", "0\ud8000171 2345678", "Kundennr. 4711-0815\x00000"])
+def test_issue12_item4_score_pii_and_redact_agree_on_junk(tiny_model, text):
+    found = find_pii(text)
+    assert found and tiny_model.score(text).pii == found
+    out = redact(text)
+    for f in found:
+        assert f.text not in out
+
+
+def test_issue12_item4_ignorecase_letters_do_not_crash_the_iban_rule():
+    # re.IGNORECASE lets [A-Z] match "ſ"; int("ſ", 36) raised inside the checksum
+    assert find_pii("ſE89 3704 0044 0532 0130 00") == ()
+
+
+_GATE_ALPHABET = st.sampled_from(list("0123456789０４７ \t\n.-/:,#@abeiknorstuvdgzAKDNSIGBEV")
+                                 + ["ſ", "ı", "İ", "\u212a", "ü", "ä", "ß", "\x00", "\ufffd", "Nr", "Kunden",
+                                    "nummer", "Am ", "weg ", "straße", "geb", "DE", "+49 ", "id "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_GATE_ALPHABET, max_size=40).map("".join))
+def test_issue12_item4_gates_are_never_narrower_than_the_rules(text):
+    from shitstorm.pii import KIND_PRECEDENCE, _scan
+
+    assert _scan(text, KIND_PRECEDENCE, gated=True) == _scan(text, KIND_PRECEDENCE, gated=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200) | st.lists(_GATE_ALPHABET, max_size=40).map("".join))
+def test_score_pii_equals_find_pii_and_redact_removes_every_finding(tiny_model, text):
+    found = find_pii(text)
+    assert tiny_model.score(text).pii == found
+    out = redact(text)
+    rest, pos = [], 0
+    for f in found:
+        assert text[f.start:f.end] == f.text and f.start < f.end
+        rest.append(text[pos:f.start])
+        pos = f.end
+    rest.append(text[pos:])
+    assert out == "".join(r + (PII_PLACEHOLDERS[f.kind] if f else "") for r, f in zip(rest, list(found) + [None]))
+
+
+# --- issue 12, item 5: the whole text is scanned ------------------------------------------------
+def test_issue12_item5_pii_after_the_scoring_cut_is_reported(tiny_model):
+    text = "Seit Wochen keine Antwort. " * 520 + "IBAN DE89 3704 0044 0532 0130 00 bitte"
+    assert len(text) > 14_000
+    s = tiny_model.score(text)
+    assert "truncated" in s.flags
+    assert [(f.kind, text[f.start:f.end]) for f in s.pii] == [("iban", "DE89 3704 0044 0532 0130 00")]
+
+
+# --- issue 12, item 6: offsets point into the caller's string -----------------------------------
+def test_issue12_item6_offsets_of_decomposed_text_point_into_the_callers_string(tiny_model):
+    text = unicodedata.normalize("NFD", "Wenn ich bis morgen nichts höre, geht das an die BILD! Tel 0171 2345678")
+    s = tiny_model.score(text)
+    assert s.reasons and s.pii
+    for r in s.reasons:
+        assert text[r.start:r.end] == r.text
+    assert [text[f.start:f.end] for f in s.pii] == ["0171 2345678"]
+    assert any(r.text == "an die BILD" for r in s.reasons)
+
+
+# --- issue 12, item 7: linear time --------------------------------------------------------------
+def test_issue12_item7_redaction_is_linear_in_the_text_length():
+    import time
+
+    piece = "Tel 0171 2345678, Kd-Nr. 4711-0815, IBAN DE89 3704 0044 0532 0130 00, Lindenweg 4. "
+
+    def cost(n):
+        text = piece * n
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            redact(text)
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    small, large = cost(500), cost(4000)
+    assert large < 16 * small, (small, large)  # 8× the text: quadratic was ≥ 30×

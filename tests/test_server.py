@@ -178,7 +178,7 @@ def test_access_log_has_no_bodies_or_query_strings(client, caplog):
 # --- config --------------------------------------------------------------------------------------
 def test_config_from_env_validates(tmp_path):
     assert ServerConfig.from_env({}).token is None
-    assert ServerConfig.from_env({"SHITSTORM_API_TOKEN": "abc"}).token == "abc"
+    assert ServerConfig.from_env({"SHITSTORM_API_TOKEN": "a" * 16}).token == "a" * 16
     tf = tmp_path / "token"
     tf.write_text("x" * 32 + "\n")
     assert ServerConfig.from_env({"SHITSTORM_API_TOKEN_FILE": str(tf)}).token == "x" * 32
@@ -354,3 +354,102 @@ def test_concurrent_single_requests_are_batched_with_the_same_numbers(tiny_model
     got = asyncio.run(go())
     assert got == [json.loads(json.dumps(tiny_model.score(t).to_dict())) for t in texts]
     assert len(calls) < len(texts) and max(calls) > 1  # scored together, not one by one
+
+
+# --- issue 12 -------------------------------------------------------------------------------------
+def test_issue12_item8_a_batch_is_bounded_by_its_characters(client):
+    from shitstorm.server.schemas import MAX_BATCH_CHARS
+
+    posts = [{"id": str(i), "text": "x" * 10_000} for i in range(MAX_BATCH_CHARS // 10_000 + 1)]
+    r = client.post("/v1/score/batch", json={"posts": posts}, headers=AUTH)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "posts"]
+    assert "characters" in r.json()["detail"][0]["msg"] and "xxxx" not in r.text
+
+
+def test_issue12_item8_scoring_runs_off_the_event_loop(tiny_model):
+    import threading as th
+
+    seen = []
+
+    class Spy:
+        version = "spy"
+
+        def score_many(self, texts):
+            seen.append(th.current_thread().name)
+            return tiny_model.score_many(texts)
+
+        def info(self):
+            return {}
+
+    c = TestClient(create_app(ServerConfig(token=TOKEN), model=Spy()))
+    assert c.post("/v1/score", json={"text": THREAT}, headers=AUTH).status_code == 200
+    assert c.post("/v1/score/batch", json={"posts": [{"id": "1", "text": THREAT}]}, headers=AUTH).status_code == 200
+    assert seen and all(name.startswith("shitstorm-score") for name in seen)
+
+
+@pytest.mark.parametrize("body", [b'{"text": "\xff\xfe kaputt"}', b'{"text": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+                                  b'{"text": "unterbrochen'])
+def test_issue12_item12_every_unreadable_body_is_the_same_422(client, body):
+    r = client.post("/v1/score", content=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["body"] and "kaputt" not in r.text
+
+
+def test_issue12_item12_facebook_sink_survives_a_lone_surrogate(tiny_model, tmp_path):
+    sink = tmp_path / "fb.jsonl"
+    cfg = ServerConfig(token=TOKEN, fb_verify_token=VERIFY, fb_app_secret=APP_SECRET, fb_sink=str(sink),
+                       fb_sink_text="redacted")
+    c = TestClient(create_app(cfg, model=tiny_model))
+    body = json.dumps(fb_payload("Frechheit \ud800 ruft an: 0171 2345678")).encode()  # ensure_ascii: "\\ud800"
+    r = c.post("/v1/adapters/facebook", content=body,
+               headers={"X-Hub-Signature-256": sign(body), "Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["delivered"] == 1
+    record = json.loads(sink.read_text(encoding="utf-8"))
+    assert record["message_redacted"] == "Frechheit \ufffd ruft an: [TELEFON]"
+
+
+def test_issue12_item12_client_disconnect_after_413_is_no_error(tiny_model, caplog):
+    small = TestClient(create_app(ServerConfig(token=TOKEN, max_body_bytes=2048), model=tiny_model))
+
+    def chunks():
+        for _ in range(10):
+            yield b"x" * 1000
+
+    for path in ("/v1/score", "/v1/adapters/zendesk"):
+        r = small.post(path, content=chunks(), headers={**AUTH, "Content-Type": "application/json"})
+        assert r.status_code == 413
+    assert "Exception" not in caplog.text
+
+
+def test_issue12_item12_slow_body_is_408(tiny_model):
+    import asyncio
+
+    from shitstorm.server.app import BodyLimitMiddleware
+
+    sent = []
+
+    async def app(scope, receive, send):
+        await receive()
+        await receive()
+
+    async def receive():
+        await asyncio.sleep(10)
+
+    async def send(message):
+        sent.append(message)
+
+    mw = BodyLimitMiddleware(app, limit=2048, timeout=0.2)
+    asyncio.run(mw({"type": "http", "headers": []}, receive, send))
+    assert sent[0]["status"] == 408
+
+
+@pytest.mark.parametrize("token", ["abc", "   ", " " * 20, "x" * 15])
+def test_issue12_item13_short_tokens_are_refused_from_every_source(tmp_path, token):
+    with pytest.raises(ConfigError, match="at least 16"):
+        ServerConfig.from_env({"SHITSTORM_API_TOKEN": token})
+    with pytest.raises(ConfigError, match="at least 16"):
+        ServerConfig(token=token)
+    tf = tmp_path / "token"
+    tf.write_text(token + "\n")
+    with pytest.raises(ConfigError, match="at least 16"):
+        ServerConfig.from_env({"SHITSTORM_API_TOKEN_FILE": str(tf)})

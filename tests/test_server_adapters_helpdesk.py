@@ -19,6 +19,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
@@ -190,7 +192,7 @@ def test_zendesk_payload_errors_name_the_field_and_do_not_echo_it(model):
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "ticket_id"]
     assert "Frechheit" not in r.text
     r = client.post("/v1/adapters/zendesk", content=b'{"ticket_id": 5, "description": "kaputt', headers=AUTH)
-    assert r.status_code == 400 and "not JSON" in r.json()["detail"]
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid"  # issue 12, item 12
     r = client.post("/v1/adapters/zendesk", json=["Frechheit"], headers=AUTH)
     assert r.status_code == 422
 
@@ -538,3 +540,64 @@ def test_tag_merging_never_touches_other_tags():
         "vip", "shitstorm_level__none"]
     assert helpdesk_sync.parse_tags("a, b c,d", r"\s*,\s*") == ["a", "b c", "d"]
     assert helpdesk_sync.parse_tags("a b  c", r"\s+") == ["a", "b", "c"]
+
+
+# --- issue 12, item 12: a 4xx with a reason, never a 500 ----------------------------------------
+@pytest.mark.parametrize("vendor, payload", [
+    ("zendesk", {"ticket_id": "²", "description": "Frechheit"}),
+    ("zendesk", {"ticket_id": "1" * 5000, "description": "Frechheit"}),
+    ("zendesk", {"ticket_id": 2**70, "description": "Frechheit"}),
+    ("freshdesk", {"ticket_id": "٣", "description": "Frechheit"}),
+    ("zammad", {"ticket": {"id": "²"}, "article": {"body": "Frechheit"}}),
+])
+def test_issue12_item12_odd_ticket_ids_are_422(model, vendor, payload):
+    r = make_client(model).post(f"/v1/adapters/{vendor}", json=payload, headers=AUTH)
+    assert r.status_code == 422 and "ticket" in json.dumps(r.json()["detail"][0]["loc"])
+
+
+@pytest.mark.parametrize("body", [
+    b'{"ticket_id": ' + b"1" * 5000 + b', "description": "x"}',
+    b'{"ticket_id": 5, "description": "x", "deep": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+    b'{"ticket_id": 5, "description": "\xff\xfe"}',
+])
+@pytest.mark.parametrize("vendor", ["zendesk", "freshdesk", "zammad"])
+def test_issue12_item12_unreadable_bodies_are_422_like_everywhere(model, vendor, body):
+    r = make_client(model).post(f"/v1/adapters/{vendor}", content=body,
+                                headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_issue12_item12_cli_ticket_ids_are_ascii_digits():
+    from shitstorm.helpdesk_sync import parse_ticket_ids
+
+    assert parse_ticket_ids(["12", " 7 "]) == [12, 7]
+    for bad in ("²", "1" * 5000, "٣", "0", "-1"):
+        with pytest.raises(ValueError, match="not a ticket id"):
+            parse_ticket_ids([bad])
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                     max_leaves=10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(vendor=st.sampled_from(["zendesk", "freshdesk", "zammad"]),
+       ticket_id=_JSON | st.sampled_from(["²", "1" * 30, "٣", " 12 ", "{{ticket.id}}"]), text=_JSON,
+       extra=st.dictionaries(st.sampled_from(["via", "tags", "source", "ticket", "article", "freshdesk_webhook"]),
+                             _JSON, max_size=3))
+def test_adapters_never_answer_500(model, vendor, ticket_id, text, extra):
+    payload = {"ticket_id": ticket_id, "description": text, "latest_public_comment": text, **extra}
+    if vendor == "zammad":
+        payload = {"ticket": {"id": ticket_id, "tags": extra.get("tags")}, "article": {"body": text, **extra}}
+    r = _property_client(model).post(f"/v1/adapters/{vendor}", json=payload, headers=AUTH)
+    assert r.status_code in (200, 422), r.text
+
+
+_CLIENTS: dict = {}
+
+
+def _property_client(model):
+    if "c" not in _CLIENTS:
+        _CLIENTS["c"] = make_client(model)
+    return _CLIENTS["c"]

@@ -141,3 +141,156 @@ def test_every_endpoint_conforms_to_its_schema(api_schema, path, method):
         case.call_and_validate(headers=AUTH, excluded_checks=excluded)
 
     check()
+
+
+# --- issue 12: limits and drain on the real server (loopback only) -------------------------------
+@pytest.fixture()
+def guarded_server(tiny_model_dir, tmp_path):
+    port = free_port()
+    env = {**os.environ, "SHITSTORM_API_TOKEN": TOKEN, "PYTHONWARNINGS": "ignore",
+           "SHITSTORM_HEADER_TIMEOUT_S": "2"}
+    # the log goes to a file: an unread pipe fills up under load and stalls the server's logging
+    log = open(tmp_path / "server.log", "w+", encoding="utf-8")
+    proc = subprocess.Popen(serve_cmd("--port", str(port), "--model", str(tiny_model_dir)), env=env,
+                            stdout=log, stderr=log, text=True)
+    proc.log_path = tmp_path / "server.log"
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"server did not start: {proc.log_path.read_text()}")
+        time.sleep(0.2)
+    yield base, port, proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+def _big_batch(n=1000, chars=990):
+    return {"posts": [{"id": str(i), "text": (f"Schon wieder kein Paket {i}, Tel 0171 2345678! " * 30)[:chars]}
+                      for i in range(n)]}
+
+
+def test_issue12_item9_huge_header_is_refused_and_health_answers(guarded_server):
+    base, port, _ = guarded_server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        try:
+            for _ in range(64):  # 8 MB of header, refused after the first 64 KB
+                s.sendall(b"a" * 131_072)
+        except OSError:
+            pass  # the server closed the connection: what it should do
+        try:
+            answer = s.recv(200)
+        except OSError:
+            answer = b""
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 400")
+    t0 = time.monotonic()
+    assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+    assert time.monotonic() - t0 < 1
+
+
+def test_issue12_item9_slow_header_is_disconnected(guarded_server):
+    _, port, _ = guarded_server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\n")
+        t0 = time.monotonic()
+        assert s.recv(100) == b""  # closed by the server after SHITSTORM_HEADER_TIMEOUT_S=2
+        assert 1.5 < time.monotonic() - t0 < 8
+
+
+def test_issue12_items8_10_health_answers_during_a_batch_and_sigterm_drains(guarded_server):
+    import threading
+
+    base, _, proc = guarded_server
+    result = {}
+
+    def batch():
+        result["r"] = httpx.post(f"{base}/v1/score/batch", json=_big_batch(), headers=AUTH, timeout=120)
+
+    t = threading.Thread(target=batch)
+    t.start()
+    time.sleep(0.5)
+    for _ in range(5):  # health checks answered while the batch is scored
+        t0 = time.monotonic()
+        assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+        assert time.monotonic() - t0 < 1
+    assert t.is_alive(), "the batch should still be running (1,000,000 characters)"
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    # draining: a new request is refused with 503, not reset, while the batch finishes
+    r = httpx.post(f"{base}/v1/score", json={"text": THREAT}, headers=AUTH, timeout=10)
+    assert r.status_code == 503 and r.headers["connection"] == "close"
+    t.join(timeout=60)
+    assert result["r"].status_code == 200 and len(result["r"].json()["results"]) == 1000
+    assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+    log = proc.log_path.read_text(encoding="utf-8")
+    assert "draining" in log and "BILD" not in log and "0171" not in log
+
+
+@pytest.mark.soak
+def test_soak_64_clients_mixed_requests(guarded_server):
+    """Bounded soak: 64 clients on loopback, a fixed number of mixed good and bad requests
+    within a fixed time; no 5xx, health checks answered throughout, RSS growth bounded."""
+    import asyncio
+    import random
+
+    base, _, proc = guarded_server
+
+    def rss_mb() -> float:
+        with open(f"/proc/{proc.pid}/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+    before = rss_mb()
+    rng = random.Random(12)
+    good = [{"text": THREAT}, {"text": "Danke für die schnelle Hilfe!"},
+            {"text": "ö" * 5000 + " IBAN DE89 3704 0044 0532 0130 00"}]
+    bad = [b'{"text": ', b'{"text": "\xff"}', b"[" * 5000, b'{"text": 5}', b'{"posts": []}']
+    statuses: list[int] = []
+    health: list[float] = []
+    REQUESTS_PER_CLIENT = 15
+
+    async def client(c: httpx.AsyncClient, k: int):
+        for i in range(REQUESTS_PER_CLIENT):
+            pick = rng.random()
+            if pick < 0.5:
+                r = await c.post("/v1/score", json=rng.choice(good), headers=AUTH)
+            elif pick < 0.6:
+                r = await c.post("/v1/score/batch", json=_big_batch(50, 400), headers=AUTH)
+            elif pick < 0.9:
+                r = await c.post("/v1/score", content=rng.choice(bad),
+                                 headers={**AUTH, "Content-Type": "application/json"})
+            else:
+                r = await c.post("/v1/score", json={"text": "x"})  # no token
+            statuses.append(r.status_code)
+
+    async def watch_health(c: httpx.AsyncClient, stop: asyncio.Event):
+        while not stop.is_set():
+            t0 = time.monotonic()
+            r = await c.get("/healthz")
+            assert r.status_code == 200
+            health.append(time.monotonic() - t0)
+            await asyncio.sleep(0.2)
+
+    async def main():
+        limits = httpx.Limits(max_connections=70)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as c:
+            stop = asyncio.Event()
+            watcher = asyncio.create_task(watch_health(c, stop))
+            await asyncio.wait_for(asyncio.gather(*(client(c, k) for k in range(64))), timeout=50)
+            stop.set()
+            await watcher
+
+    asyncio.run(main())
+    assert len(statuses) == 64 * REQUESTS_PER_CLIENT
+    assert not [s for s in statuses if s >= 500]
+    assert set(statuses) <= {200, 401, 422}
+    assert health and max(health) < 2.0
+    assert rss_mb() - before < 300

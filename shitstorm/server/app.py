@@ -13,15 +13,21 @@ and an access log of method, path (no query string), status and time: never a bo
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
+import signal
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -36,13 +42,66 @@ Lang = Literal["de", "en"]
 log = logging.getLogger("shitstorm.server")
 access_log = logging.getLogger("shitstorm.server.access")
 
+BODY_TIMEOUT_S = 30.0
+"""A request body must arrive within 30 s of the request head (408 otherwise): 16 MB at 4 Mbit/s
+fits; a client trickling bytes to hold a connection does not."""
+DRAIN_TIMEOUT_S = 20.0
+"""After SIGTERM (or Ctrl-C) the server stops taking requests (503) and waits at most 20 s for
+the ones in flight, then exits; uvicorn gives open connections another 5 s."""
+SCORING_THREADS = 2
+"""Scoring runs on these threads, never on the event loop, so that health checks and new
+connections are answered while a batch is scored."""
+
+
+class Drain:
+    """Requests in flight, and whether the process is shutting down (then new requests get 503)."""
+
+    def __init__(self):
+        self.draining = False
+        self.inflight = 0
+        self.deadline = float("inf")
+
+    def start(self, seconds: float) -> None:
+        self.draining = True
+        self.deadline = time.monotonic() + seconds
+
+    def done(self) -> bool:
+        return self.inflight == 0 or time.monotonic() >= self.deadline
+
+
+class DrainMiddleware:
+    """While draining, every request is answered 503 with ``Connection: close`` (``/healthz``
+    still says the process is up); otherwise it counts the requests in flight."""
+
+    def __init__(self, app, drain: Drain):
+        self.app = app
+        self.drain = drain
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if self.drain.draining and scope["path"] != "/healthz":
+            body = json.dumps({"detail": "shutting down; send the request again (to another instance)"}).encode()
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
+                                    (b"retry-after", b"1"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.drain.inflight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.drain.inflight -= 1
+
 
 class BodyLimitMiddleware:
-    """Refuse bodies over ``limit`` bytes with 413, by Content-Length or while streaming."""
+    """Refuse bodies over ``limit`` bytes with 413, by Content-Length or while streaming, and
+    bodies that take longer than ``timeout`` seconds to arrive with 408."""
 
-    def __init__(self, app, limit: int):
+    def __init__(self, app, limit: int, timeout: float = BODY_TIMEOUT_S):
         self.app = app
         self.limit = limit
+        self.timeout = timeout
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -58,12 +117,20 @@ class BodyLimitMiddleware:
         seen = 0
         responded = False
         refused = False
+        deadline = time.monotonic() + self.timeout
 
         async def limited_receive():
             nonlocal seen, refused, responded
             if refused:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                refused = True
+                if not responded:
+                    responded = True
+                    await _answer(send, 408, f"request body not received within {self.timeout:.0f} s")
+                return {"type": "http.disconnect"}
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
@@ -83,14 +150,24 @@ class BodyLimitMiddleware:
                 responded = True
             await send(message)
 
-        await self.app(scope, limited_receive, tracking_send)
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except ClientDisconnect:
+            # the body was refused (413, 408) or the client went away: nothing left to answer,
+            # and not an error of the application
+            if not refused:
+                log.info("client disconnected before its request body was read")
 
 
 async def _too_large(send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body over the limit of {limit:,} bytes; "
-                                 "send fewer or shorter posts per request"}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"),
+    await _answer(send, 413, f"request body over the limit of {limit:,} bytes; "
+                             "send fewer or shorter posts per request")
+
+
+async def _answer(send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 
@@ -131,38 +208,38 @@ class MicroBatcher:
     """Collects the ``/v1/score`` requests that are ready in the same turn of the event loop and
     scores them together. ``score_many`` gives the same numbers as ``score`` on each post."""
 
-    def __init__(self, get_model):
+    def __init__(self, get_model, run):
         self.get_model = get_model
+        self.run = run  # runs a function on a scoring thread: off the event loop
         self.pending: list = []
-        self.scheduled = False
+        self.running = False
 
     async def score(self, text: str):
-        import asyncio
-
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.pending.append((text, future))
-        if not self.scheduled:
-            self.scheduled = True
-            loop.call_soon(self._flush, loop)
+        if not self.running:
+            self.running = True
+            loop.create_task(self._flush())
         return await future
 
-    def _flush(self, loop) -> None:
-        batch, self.pending = self.pending[:MICRO_BATCH_MAX], self.pending[MICRO_BATCH_MAX:]
-        if self.pending:
-            loop.call_soon(self._flush, loop)
-        else:
-            self.scheduled = False
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # let the requests of this turn of the loop join
         try:
-            scores = self.get_model().score_many([text for text, _ in batch])
-        except Exception as exc:  # handed to every waiting request, which answers it
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (_, future), s in zip(batch, scores):
-            if not future.done():
-                future.set_result(s)
+            while self.pending:
+                batch, self.pending = self.pending[:MICRO_BATCH_MAX], self.pending[MICRO_BATCH_MAX:]
+                try:
+                    scores = await self.run(self.get_model().score_many, [text for text, _ in batch])
+                except Exception as exc:  # handed to every waiting request, which answers it
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), s in zip(batch, scores):
+                    if not future.done():
+                        future.set_result(s)
+        finally:
+            self.running = False
 
 
 def _json(data, status: int = 200) -> Response:
@@ -170,11 +247,17 @@ def _json(data, status: int = 200) -> Response:
                     status_code=status, media_type="application/json")
 
 
-def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
+def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: bool = False) -> FastAPI:
     """The service. ``model`` defaults to the one named by ``config.model_dir`` (or the bundled
-    model), loaded at start-up; ``/readyz`` answers 503 until it is loaded."""
+    model), loaded at start-up; ``/readyz`` answers 503 until it is loaded. ``drain_on_signal``
+    (``shitstorm serve``): SIGTERM and SIGINT first drain the requests in flight."""
     config = config or ServerConfig.from_env()
     state = {"model": model}
+    drain = Drain()
+    executor = ThreadPoolExecutor(SCORING_THREADS, thread_name_prefix="shitstorm-score")
+
+    async def run(fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
     def lifespan(app):
         import contextlib
@@ -185,11 +268,13 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
                 from ..model import default_model, load
 
                 rates = config.policy.base_rates if config.policy is not None else None
-                if config.model_dir or rates:
-                    state["model"] = load(config.model_dir, base_rates=dict(rates) if rates else None)
-                else:
-                    state["model"] = default_model()
+                rates = dict(rates) if rates else None
+                state["model"] = await run(lambda: load(config.model_dir, base_rates=rates)
+                                           if config.model_dir or rates else default_model())
+            if drain_on_signal:
+                _drain_on_signals(drain, asyncio.get_running_loop())
             yield
+            executor.shutdown(wait=False)
 
         return cm(app)
 
@@ -205,6 +290,8 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
     )
     app.state.config = config
     app.state.shitstorm = state
+    app.state.drain = drain
+    app.state.run_scoring = run
     bearer = HTTPBearer(auto_error=False)
 
     def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
@@ -224,15 +311,24 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
         return m
 
     app.state.current_model = current_model
-    batcher = MicroBatcher(current_model)
+    batcher = MicroBatcher(current_model, run)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         # FastAPI's shape ({"detail": [{"loc": [...], "msg": ...}]}), without echoing the input:
         # a post's text must not travel back into logs of proxies or clients
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        errors = [NOT_JSON if e.get("type") == "json_invalid" else
+                  {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
                   for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer to a body that is not UTF-8 or nested too deeply: the same 422 as
+            # for malformed JSON, so that every unreadable body gets one answer
+            return JSONResponse({"detail": [NOT_JSON]}, status_code=422)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     def result(s, context, lang) -> dict:
         t = triage(s, config.policy, context, lang=lang)
@@ -251,7 +347,7 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
               summary="Score up to 1,000 posts", tags=["scoring"])
     async def score_batch(body: BatchRequest, lang: Lang = "de") -> Response:
         m = current_model()
-        scores = m.score_many([p.text for p in body.posts])
+        scores = await run(m.score_many, [p.text for p in body.posts])
         out = []
         for p, s in zip(body.posts, scores):
             ctx = Context(**p.context.model_dump()) if p.context else None
@@ -275,6 +371,8 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
     async def readyz() -> Response:
         if state["model"] is None:
             return _json({"status": "loading"}, 503)
+        if drain.draining:  # not reached through DrainMiddleware; kept for the schema's sake
+            return _json({"status": "draining"}, 503)
         return _json({"status": "ok"})
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -295,9 +393,45 @@ def create_app(config: ServerConfig | None = None, model=None) -> FastAPI:
 
     register_docs(app)
 
-    app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes, timeout=config.body_timeout_s)
+    app.add_middleware(DrainMiddleware, drain=drain)
     app.add_middleware(AccessLogMiddleware)
     return app
+
+
+NOT_JSON = {"loc": ["body"], "msg": "the body is not valid JSON (UTF-8, nested at most about 1,000 levels deep)",
+            "type": "json_invalid"}
+"""The one answer (422) to a body that cannot be read as JSON, on every endpoint."""
+
+
+def _drain_on_signals(drain: Drain, loop, seconds: float = DRAIN_TIMEOUT_S) -> None:
+    """Put a drain in front of the server's own SIGTERM/SIGINT handlers (uvicorn's, installed
+    before the application starts): the first signal makes new requests 503 and waits until the
+    requests in flight are done (at most ``seconds``), then hands the signal on, and uvicorn
+    shuts down. A second signal is handed on at once."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def handler(signum, frame, previous=previous):
+            if drain.draining:
+                previous(signum, frame)
+                return
+            log.info("%s: draining %d request(s) in flight, at most %.0f s", signal.Signals(signum).name,
+                     drain.inflight, seconds)
+            drain.start(seconds)
+            loop.call_soon_threadsafe(loop.create_task, _hand_on(drain, previous, signum, frame))
+
+        signal.signal(sig, handler)
+
+
+async def _hand_on(drain: Drain, previous, signum, frame) -> None:
+    while not drain.done():
+        await asyncio.sleep(0.05)
+    previous(signum, frame)
 
 
 CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "

@@ -9,6 +9,11 @@ from typing import Mapping
 
 from ..policy import Policy
 
+MIN_TOKEN_CHARS = 16
+"""A bearer token shorter than this (after trimming whitespace) is refused, from any source."""
+DEFAULT_BODY_TIMEOUT_S = 30.0
+"""Seconds a request body may take to arrive (408 after that)."""
+
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 """16 MB: a full batch of 1,000 posts of 10,000 characters (UTF-8, JSON-escaped) fits; anything
 larger is refused with 413 before it is read."""
@@ -19,6 +24,7 @@ ENV = {
     "model_dir": "SHITSTORM_MODEL_DIR",
     "policy": "SHITSTORM_POLICY",
     "max_body_bytes": "SHITSTORM_MAX_BODY_BYTES",
+    "body_timeout_s": "SHITSTORM_BODY_TIMEOUT_S",
     "fb_verify_token": "SHITSTORM_FB_VERIFY_TOKEN",
     "fb_app_secret": "SHITSTORM_FB_APP_SECRET",
     "fb_sink": "SHITSTORM_FB_SINK",
@@ -63,12 +69,19 @@ class ServerConfig:
     feedback_text: str = "none"
     """``none``: no post text is stored with a correction; ``redacted``: the text with personal
     data replaced by placeholders (needed to train on the corrections)."""
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
+
+    def __post_init__(self):
+        if self.token is not None:
+            check_token(self.token, "the API token")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "ServerConfig":
         env = os.environ if env is None else env
         get = lambda key: env.get(ENV[key]) or None  # noqa: E731
         token = get("token")
+        if token is not None:
+            check_token(token, ENV["token"])
         if get("token_file"):
             token = read_token_file(get("token_file"))
         policy = None
@@ -80,6 +93,12 @@ class ServerConfig:
             raise ConfigError(f"{ENV['max_body_bytes']} must be a whole number of bytes") from None
         if max_body < 1024:
             raise ConfigError(f"{ENV['max_body_bytes']} must be at least 1024")
+        try:
+            body_timeout = float(get("body_timeout_s") or DEFAULT_BODY_TIMEOUT_S)
+        except ValueError:
+            raise ConfigError(f"{ENV['body_timeout_s']} must be a number of seconds") from None
+        if not 0 < body_timeout < 3600:
+            raise ConfigError(f"{ENV['body_timeout_s']} must be between 0 and 3600 seconds")
         min_priority = get("fb_sink_min_priority") or "P4"
         if min_priority not in ("P1", "P2", "P3", "P4"):
             raise ConfigError(f"{ENV['fb_sink_min_priority']} must be one of P1, P2, P3, P4")
@@ -92,7 +111,8 @@ class ServerConfig:
         feedback_db = get("feedback_db")
         if feedback_db and not Path(feedback_db).expanduser().parent.is_dir():
             raise ConfigError(f"{ENV['feedback_db']}: the folder of {feedback_db} does not exist")
-        return cls(feedback_db=feedback_db, feedback_text=feedback_text, fb_sink_text=sink_text, token=token, model_dir=get("model_dir"), policy=policy, max_body_bytes=max_body,
+        return cls(feedback_db=feedback_db, feedback_text=feedback_text, fb_sink_text=sink_text, token=token,
+                   body_timeout_s=body_timeout, model_dir=get("model_dir"), policy=policy, max_body_bytes=max_body,
                    fb_verify_token=get("fb_verify_token"), fb_app_secret=get("fb_app_secret"),
                    fb_sink=get("fb_sink"), fb_sink_min_priority=min_priority,
                    zendesk_fields=parse_zendesk_fields(get("zendesk_fields") or ""),
@@ -104,9 +124,15 @@ def read_token_file(path: str) -> str:
         token = Path(path).read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise ConfigError(f"token file {path}: {exc.strerror or exc}") from None
-    if len(token) < 16:
-        raise ConfigError(f"token file {path}: the token must be at least 16 characters")
+    check_token(token, f"token file {path}")
     return token
+
+
+def check_token(token: str, source: str) -> None:
+    """Every token source (environment, file, ``ServerConfig``) gets the same minimum length."""
+    if len(token.strip()) < MIN_TOKEN_CHARS:
+        raise ConfigError(f"{source}: the token must be at least {MIN_TOKEN_CHARS} characters "
+                          "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
 
 
 ZENDESK_FIELD_NAMES = ("escalation", "level", "publicity_pressure", "priority", "route")

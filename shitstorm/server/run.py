@@ -48,11 +48,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+GRACEFUL_SHUTDOWN_S = 5
+"""After the drain (``app.DRAIN_TIMEOUT_S``), uvicorn gives open connections this long."""
+
+
 def app_from_env():
     """The factory uvicorn calls in every worker process."""
     from .app import create_app
 
-    return create_app(ServerConfig.from_env())
+    return create_app(ServerConfig.from_env(), drain_on_signal=True)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, token_file: str | None = None,
@@ -88,7 +92,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, token_fil
         f"on ({config.feedback_db}, text {config.feedback_text})" if config.feedback_db else "off")
     log_config = json.loads(json.dumps(LOG_CONFIG))
     log_config["loggers"]["shitstorm.server"]["level"] = log_level.upper()
+    from .protocol import max_header_bytes
+
+    # h11, not httptools: only h11 limits the size of a request head
     uvicorn.run("shitstorm.server.run:app_from_env", factory=True, host=host, port=port,
                 workers=workers, access_log=False, log_config=log_config, log_level=log_level,
-                timeout_graceful_shutdown=10, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-                server_header=False)
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+                server_header=False, http="shitstorm.server.protocol:GuardedH11Protocol",
+                h11_max_incomplete_event_size=max_header_bytes())

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 from ..policy import PRIORITIES
@@ -15,6 +16,19 @@ log = logging.getLogger("shitstorm.server.sink")
 WEBHOOK_TIMEOUT_S = 5.0
 """An outgoing webhook that does not answer within 5 s is given up (logged, not retried): the
 adapter must answer its caller quickly, and Slack/Teams answer in well under a second."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def to_json_bytes(record: dict) -> bytes:
+    """UTF-8 JSON of a record. A lone surrogate (JSON may carry "\\ud800", UTF-8 cannot) becomes
+    U+FFFD instead of failing the delivery, which Facebook would retry forever."""
+    text = json.dumps(record, ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text).encode("utf-8")
 
 
 class JsonLinesSink:
@@ -28,7 +42,7 @@ class JsonLinesSink:
     async def deliver(self, records: list[dict]) -> int:
         if not records:
             return 0
-        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+        data = b"".join(to_json_bytes(r) + b"\n" for r in records)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, data)
@@ -63,7 +77,8 @@ class WebhookSink:
                 f"publicity pressure {s['publicity_pressure']:.0%}, answer within {t['respond_within']} min, "
                 f"route {t['route']}")
         try:
-            r = await client.post(self.url, json={"text": text, "shitstorm": record})
+            r = await client.post(self.url, content=to_json_bytes({"text": text, "shitstorm": record}),
+                                  headers={"content-type": "application/json"})
             r.raise_for_status()
             return 1
         except Exception as exc:  # a dead webhook must not fail the adapter's answer

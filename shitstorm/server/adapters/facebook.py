@@ -102,6 +102,7 @@ def make_router(app: FastAPI, config: ServerConfig) -> APIRouter:
 
     @router.post("", response_model=FacebookSummary, summary="Facebook page feed events",
                  responses={401: {"description": "no signature"}, 403: {"description": "bad signature"},
+                            422: {"description": "body is not JSON"},
                             503: {"description": "adapter not configured"}},
                  openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                      "schema": {"type": "object", "description": "a Graph API page webhook payload"}}}}})
@@ -116,11 +117,13 @@ def make_router(app: FastAPI, config: ServerConfig) -> APIRouter:
             raise HTTPException(403, "bad X-Hub-Signature-256")
         try:
             payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise HTTPException(400, "body is not JSON") from None
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, huge numbers, deep nesting
+            from ..app import NOT_JSON
+
+            raise HTTPException(422, [NOT_JSON]) from None
         items = feed_items(payload)
-        results = score_and_triage_many(app, [i["message"] for i in items],
-                                        [{"channel": "facebook"}] * len(items))
+        results = await app.state.run_scoring(score_and_triage_many, app, [i["message"] for i in items],
+                                              [{"channel": "facebook"}] * len(items))
         delivered = 0
         if sink is not None:
             records = [_record(i, s, t, config.fb_sink_text) for i, (s, t) in zip(items, results)]

@@ -123,8 +123,9 @@ def helpdesk_router(app: FastAPI, config: ServerConfig, vendor: str, fields: Map
     ``parse`` → score + triage → answer (+ write-back when configured)."""
     router = APIRouter()
     settings = writeback_settings(vendor, config, fields)
-    responses = {400: {"description": "body is not JSON"}, 401: {"description": "missing or wrong bearer token"},
-                 422: {"description": "ticket id or text missing (the field is named)"}, **(extra_responses or {})}
+    responses = {401: {"description": "missing or wrong bearer token"},
+                 422: {"description": "body not JSON, or ticket id or text missing or invalid (the field is named)"},
+                 **(extra_responses or {})}
 
     @router.post("", response_model=HelpdeskResult, dependencies=[Depends(app.state.require_token)],
                  summary=summary, description=description, responses=responses,
@@ -140,7 +141,8 @@ def helpdesk_router(app: FastAPI, config: ServerConfig, vendor: str, fields: Map
             raise HTTPException(exc.status, exc.detail()) from None
         if item.text is None:
             return skipped_result(vendor, item.ticket_id, item.skipped or "nothing to score")
-        s, t = score_and_triage(app, item.text, {"channel": item.channel} if item.channel else None)
+        s, t = await app.state.run_scoring(score_and_triage, app, item.text,
+                                           {"channel": item.channel} if item.channel else None)
         if settings is not None:
             background.add_task(_writeback_task, settings, item.ticket_id, t, field_values(s, t))
         return webhook_result(vendor, item.ticket_id, s, t, fields, item.tags, writeback=settings is not None)
