@@ -33,6 +33,7 @@ EXAMPLES = (
     "Frechheit!",
     "Ruf mich an: 0171 2345678",
     "Bitte ruft mich zurück, Kundennummer 4711-0815, Tel. 0171 2345678. Danke!",
+    "Meine Kundennummer ist 4711-0815, ruft mich bitte unter 0151 23456789 an, ich komme online nicht weiter.",
     "RT @tagesschau: GDL kündigt neue Warnstreiks an",
     "Wenn ich bis Freitag nichts höre, geht das an den Spiegel!",
     "Meine Mutter (78) bekommt seit Monaten Rechnungen für einen Vertrag, den sie nie "
