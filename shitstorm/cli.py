@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from .errors import ShitstormError
 from .schema import OUTPUT_COLUMNS, Score
 
 CHUNK_ROWS = 2_000
@@ -42,7 +43,7 @@ EXIT_USAGE = 2
 EXIT_DATA = 1
 
 
-class CLIError(Exception):
+class CLIError(ShitstormError):
     """An error in the user's input to report in one line (exit code ``code``)."""
 
     def __init__(self, message: str, code: int = EXIT_DATA):

@@ -10,12 +10,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ShitstormError
 from .schema import LABEL_COLUMNS, LEVEL_INDEX, LEVELS, PRESSURE_COLUMN, TEXT_COLUMN, LEVEL_COLUMN
 
 MAX_REPORTED_PROBLEMS = 20
 
 
-class DataError(ValueError):
+class DataError(ShitstormError, ValueError):
     """A training CSV is unusable; the message names file, row and problem."""
 
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from .errors import ShitstormError
 from .schema import LABEL_COLUMNS, LEVELS
 
 TEXT_MODES = ("none", "redacted")
@@ -65,7 +66,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
-class FeedbackError(ValueError):
+class FeedbackError(ShitstormError, ValueError):
     """The feedback file or a record is unusable; the message says what to do."""
 
 

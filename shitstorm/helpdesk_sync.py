@@ -41,6 +41,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
+from .errors import ShitstormError
 from .policy import TAG_VOCABULARY, Triage
 from .schema import Score
 
@@ -72,11 +73,11 @@ _VOCABULARY = frozenset(TAG_VOCABULARY)
 _sleep: Callable[[float], None] = time.sleep
 
 
-class SyncConfigError(ValueError):
+class SyncConfigError(ShitstormError, ValueError):
     """A missing or invalid setting; the message names the environment variable."""
 
 
-class SyncError(Exception):
+class SyncError(ShitstormError):
     """A vendor API call failed. ``status`` is the HTTP status (if any); ``fatal`` means that
     further calls with the same credentials will fail too (401)."""
 
@@ -86,7 +87,7 @@ class SyncError(Exception):
         self.fatal = fatal
 
 
-class PayloadError(ValueError):
+class PayloadError(ShitstormError, ValueError):
     """A webhook payload the adapters cannot use: 422, like every body the service cannot use
     (not JSON, or ``field`` missing or invalid). The message never contains the payload's text."""
 

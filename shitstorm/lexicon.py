@@ -15,6 +15,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Mapping
 
+from .errors import ShitstormError
 from .schema import CUE_FAMILIES
 
 MAX_WEIGHT = 3.0
@@ -26,7 +27,7 @@ RULE_FAMILIES = frozenset({"shouting"})
 HEADER = ("pattern", "family", "weight", "note")
 
 
-class LexiconError(ValueError):
+class LexiconError(ShitstormError, ValueError):
     """A lexicon file is malformed; the message names the file and line."""
 
 

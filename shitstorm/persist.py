@@ -19,6 +19,8 @@ with a ``ModelTrustWarning`` that says exactly what was not checked.
 
 from __future__ import annotations
 
+from .errors import ShitstormError
+
 import hashlib
 import json
 import os
@@ -46,7 +48,7 @@ classes and scikit-learn's tree predictor hold only numbers, strings and arrays.
 this list against a freshly trained model."""
 
 
-class ModelIntegrityError(RuntimeError):
+class ModelIntegrityError(ShitstormError, RuntimeError):
     """The model file is missing, altered, or holds types that are not trusted."""
 
 

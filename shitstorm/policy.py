@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .errors import ShitstormError
 from .schema import CHANNELS, CUE_FAMILIES, LEVEL_INDEX, LEVELS, PII_KINDS, FLAGS, Score
 
 import tomllib
@@ -59,7 +60,7 @@ the list). Lower case, digits and underscores only, so Zendesk, Freshdesk and Za
 as they are."""
 
 
-class PolicyError(ValueError):
+class PolicyError(ShitstormError, ValueError):
     """A policy file or dict is invalid; the message names the key and the file."""
 
 

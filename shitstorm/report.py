@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import ShitstormError
 from .evaluate import METRIC_LABELS, Predictions
 from .schema import LEVELS
 
@@ -26,7 +27,7 @@ MISSING_MATPLOTLIB = ("the report's pictures need matplotlib: pip install 'shits
                       "(from a checkout: pip install '.[report]'), or leave out --report")
 
 
-class ReportUnavailable(RuntimeError):
+class ReportUnavailable(ShitstormError, RuntimeError):
     """matplotlib is not installed."""
 
 

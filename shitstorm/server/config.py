@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from ..errors import ShitstormError
 from ..policy import Policy
 
 MIN_TOKEN_CHARS = 16
@@ -42,7 +43,7 @@ ENV = {
 get their settings)."""
 
 
-class ConfigError(ValueError):
+class ConfigError(ShitstormError, ValueError):
     """A server setting is invalid; the message names it."""
 
 
