@@ -2,7 +2,7 @@
 
     python benchmarks/real_traffic.py [--model DIR] [--base-rates head=share,...] [--top 30]
 
-Prints, for the held-out part of the fixed split (``shitstorm.background``) of the real German
+Prints, for the held-out part of the fixed split (``shitstorm.train.background``) of the real German
 tweets in ``../shared/data`` (PotTS; GermEval 2018, its offensive tweets reported apart):
 the share flagged as publicity pressure (p ≥ 0.5), critical, escalation ≥ 0.5, and the alarms
 that name no reason; then the top flagged posts with their reasons, for a person to read; then
@@ -59,8 +59,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     import shitstorm
-    from shitstorm.background import read_real_posts
-    from shitstorm.evaluation import is_alarm, register_variant, traffic_report
+    from shitstorm.train.background import read_real_posts
+    from shitstorm.train.evaluation import is_alarm, register_variant, traffic_report
 
     rates = None
     if args.base_rates:
@@ -97,8 +97,8 @@ def main(argv=None) -> int:
         print(f"- [{s.level} esc={s.escalation:.2f} pp={s.publicity_pressure:.3f}] "
               f"{' '.join(t.split())[:160]!r}\n    {_fmt_reasons(s)}")
 
-    from shitstorm.dataset import read_labelled_csv
-    from shitstorm.metrics import evaluate
+    from shitstorm.train.dataset import read_labelled_csv
+    from shitstorm.train.metrics import evaluate
     from shitstorm.schema import LEVEL_INDEX
 
     test_files = sorted((ROOT / "training" / "data").glob("test_*.csv"))

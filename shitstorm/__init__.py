@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
-from .analysis import Analysis, analyze
+from .text.analysis import Analysis, analyze
 from .frame import score_frame
 from .model import Model, load
 from .persist import ModelIntegrityError

@@ -247,7 +247,7 @@ class EscalationClassifier(BaseEstimator):
         """Fast inference structures (``compiled.py``), built on first use, never persisted."""
         parts = self.__dict__.get("_compiled")
         if parts is None:
-            from .compiled import CompiledForest, CompiledIsotonic, CompiledLinear
+            from ._compiled import CompiledForest, CompiledIsotonic, CompiledLinear
 
             linear = [self.text_models_[h] for h in HEADS]
             if self.hostility_model_ is not None:

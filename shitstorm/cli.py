@@ -1047,8 +1047,8 @@ def cmd_serve(args) -> int:
 
 # --- zendesk-sync / freshdesk-sync / zammad-sync ------------------------------------------------
 def cmd_helpdesk_sync(args) -> int:
-    """Score tickets and write tags and fields back (``helpdesk_sync``); one JSON line per ticket."""
-    from .helpdesk_sync import HelpdeskClient, SyncConfigError, parse_ticket_ids, settings_from_env, sync_tickets
+    """Score tickets and write tags and fields back (``shitstorm.helpdesk``); one JSON line per ticket."""
+    from .helpdesk import HelpdeskClient, SyncConfigError, parse_ticket_ids, settings_from_env, sync_tickets
 
     raw = sys.stdin.read().split() if args.ticket_ids == ["-"] else args.ticket_ids
     try:
@@ -1129,13 +1129,13 @@ def _warn(message: str) -> None:
 
 
 def cmd_train(args) -> int:
-    from .dataset import read_labelled_csv
-    from .train import train_and_save
+    from .train.dataset import read_labelled_csv
+    from .train.fit import train_and_save
 
     say = (lambda m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     command = "shitstorm train " + " ".join(shlex.quote(a) for a in args.argv)
     if args.base is not None:
-        from .retrain import train_on_base
+        from .train.retrain import train_on_base
 
         manifest = train_on_base(args.files, args.out, base=args.base, base_weight=args.base_weight,
                                  own_weight=args.own_weight, seed=args.seed, folds=args.folds, force=args.force,
@@ -1152,7 +1152,7 @@ def cmd_train(args) -> int:
     test = read_labelled_csv(args.test) if args.test else None
     if train.ignored_columns:
         print(f"ignored columns: {', '.join(train.ignored_columns)}", file=sys.stderr)
-    from .retrain import own_files_data
+    from .train.retrain import own_files_data
 
     manifest = train_and_save(train, args.out, test=test, hostility_path=args.hostility,
                               background=args.background, seed=args.seed, folds=args.folds, command=command,
@@ -1200,11 +1200,11 @@ def cmd_feedback(args) -> int:
 
 # --- evaluate / review ------------------------------------------------------------------------
 def cmd_evaluate(args) -> int:
-    from .dataset import read_labelled_csv
-    from .evaluate import evaluate_rows, summary
+    from .train.dataset import read_labelled_csv
+    from .train.evaluate import evaluate_rows, summary
 
     if args.report:
-        from .report import ReportUnavailable, require_matplotlib
+        from .train.report import ReportUnavailable, require_matplotlib
 
         try:
             require_matplotlib()
@@ -1218,7 +1218,7 @@ def cmd_evaluate(args) -> int:
         _warn(w)
     rates = None
     if args.target_precision is not None or args.target_recall is not None or args.write_policy:
-        from .team_rates import policy_toml, team_rates
+        from .train.team_rates import policy_toml, team_rates
 
         try:
             rates = team_rates(model, pred, target_precision=args.target_precision, target_recall=args.target_recall)
@@ -1230,7 +1230,7 @@ def cmd_evaluate(args) -> int:
                                                encoding="utf-8")
             print(f"base rates written to {args.write_policy} (use it with --policy)", file=sys.stderr)
     if args.report:
-        from .report import write_report
+        from .train.report import write_report
 
         page = write_report(args.report, result, pred, rates,
                             command="shitstorm " + " ".join(shlex.quote(a) for a in args.argv))
@@ -1240,14 +1240,14 @@ def cmd_evaluate(args) -> int:
     else:
         print(summary(result))
         if rates:
-            from .team_rates import rates_summary
+            from .train.team_rates import rates_summary
 
             print("\n" + rates_summary(rates))
     return 0
 
 
 def cmd_review(args) -> int:
-    from .review import read_posts, review
+    from .train.review import read_posts, review
 
     if args.n < 1:
         raise CLIError("-n must be at least 1", EXIT_USAGE)
@@ -1520,7 +1520,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "train" and args.base is None and (args.force or args.base_weight != 1.0
                                                           or args.own_weight != 2.0):
         parser.error("--base-weight, --own-weight and --force go with --base")
-    from .dataset import DataError
+    from .train.dataset import DataError
     from .persist import ModelIntegrityError
 
     try:

@@ -20,13 +20,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from .schema import CUE_FAMILIES
-from .style import STYLE_FEATURES
+from .text.style import STYLE_FEATURES
 
 _FAMILY_INDEX = {f: i for i, f in enumerate(CUE_FAMILIES)}
 
 
 def _check_analyses(X) -> list:
-    from .analysis import Analysis
+    from .text.analysis import Analysis
 
     X = list(X)
     for i, a in enumerate(X):

@@ -10,11 +10,11 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from .analysis import Analysis, analyze
-from .normalise import blank_form
+from .text.analysis import Analysis, analyze
+from .text.normalise import blank_form
 from .pii import find_pii
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
-from .normalise import prepare
+from .text.normalise import prepare
 from .schema import EVIDENCE_CUE, LEVELS, PiiFinding, Reason, Score
 
 HEADS = ("ge_low", "escalation", "critical", "publicity_pressure")

@@ -16,8 +16,8 @@ import re
 from bisect import bisect_right
 from typing import Iterable
 
-from ._offsets import nfc_with_offsets
-from .normalise import _JUNK
+from .text._offsets import nfc_with_offsets
+from .text.normalise import _JUNK
 from .schema import PII_KINDS, PII_PLACEHOLDERS, PiiFinding
 
 __all__ = ["find_pii", "redact", "KIND_PRECEDENCE"]

@@ -60,8 +60,8 @@ def tiny_csv(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory, tiny_csv) -> Path:
     from shitstorm.classifier import EscalationClassifier
-    from shitstorm.dataset import read_labelled_csv
-    from shitstorm.train import train_and_save
+    from shitstorm.train.dataset import read_labelled_csv
+    from shitstorm.train.fit import train_and_save
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     clf = EscalationClassifier(max_iter=20, min_samples_leaf=5, n_folds=2)

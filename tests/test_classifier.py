@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from shitstorm.analysis import analyze
+from shitstorm.text.analysis import analyze
 from shitstorm.classifier import EscalationClassifier, decide_levels
 
 from .conftest import TINY_CORPUS
@@ -39,7 +39,7 @@ def test_compiled_inference_equals_scikit_learn(tiny_model):
 
 
 def test_compiled_forest_handles_missing_values(tiny_model):
-    from shitstorm.compiled import CompiledForest
+    from shitstorm._compiled import CompiledForest
 
     boosters = list(tiny_model.classifier.boosters_.values())
     D = np.full((3, boosters[0].n_features_in_), np.nan)

@@ -1,6 +1,6 @@
 import pytest
 
-from shitstorm.cues import find_reasons, is_negated
+from shitstorm.text.cues import find_reasons, is_negated
 
 
 def cues(text):

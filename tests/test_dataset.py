@@ -1,6 +1,6 @@
 import pytest
 
-from shitstorm.dataset import DataError, read_hostility_tsv, read_labelled_csv
+from shitstorm.train.dataset import DataError, read_hostility_tsv, read_labelled_csv
 
 from .conftest import write_csv
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from shitstorm.cli import main
-from shitstorm.dataset import read_labelled_csv
-from shitstorm.evaluate import bootstrap_intervals, confusion_matrix, evaluate_rows, figures
-from shitstorm.metrics import evaluate
+from shitstorm.train.dataset import read_labelled_csv
+from shitstorm.train.evaluate import bootstrap_intervals, confusion_matrix, evaluate_rows, figures
+from shitstorm.train.metrics import evaluate
 
 from .conftest import TINY_CORPUS, write_csv
 

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from shitstorm.cli import main
-from shitstorm.dataset import read_labelled_csv
+from shitstorm.train.dataset import read_labelled_csv
 from shitstorm.feedback import FeedbackError, FeedbackStore, stored_text
 
 THREAT = "Wenn ich bis morgen nichts höre, geht das an die BILD! Ruft mich an: 0171 2345678"

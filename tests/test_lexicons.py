@@ -1,6 +1,6 @@
 import pytest
 
-from shitstorm.lexicon import LexiconError, load_lexicons, parse_lexicon
+from shitstorm.text.lexicon import LexiconError, load_lexicons, parse_lexicon
 from shitstorm.schema import CUE_FAMILIES
 
 HEAD = "# source: tests\npattern\tfamily\tweight\tnote\n"
@@ -49,7 +49,7 @@ ACC_HEAD = "# source: tests\nhandle\tfamily\tweight\tnote\n"
 
 
 def test_bundled_accounts_load_and_name_media_and_regulators():
-    from shitstorm.lexicon import load_accounts
+    from shitstorm.text.lexicon import load_accounts
 
     acc = load_accounts()
     assert acc["wiso_zdf"].family == "publicity_media" and acc["bnetza"].family == "regulator"
@@ -63,7 +63,7 @@ def test_bundled_accounts_load_and_name_media_and_regulators():
     ("BILD\tpublicity_media\t1\t\n", "needs a note"),
 ])
 def test_bad_account_rows_rejected(rows, msg):
-    from shitstorm.lexicon import parse_accounts
+    from shitstorm.text.lexicon import parse_accounts
 
     with pytest.raises(LexiconError, match=msg):
         parse_accounts(ACC_HEAD + rows, "accounts/x.tsv")

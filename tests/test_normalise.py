@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from shitstorm.normalise import MAX_CHARS, mask, normalise, prepare
+from shitstorm.text.normalise import MAX_CHARS, mask, normalise, prepare
 
 
 def test_keeps_german_signal():
@@ -69,7 +69,7 @@ _DECOMPOSABLE = st.sampled_from(["o\u0308", "a\u0308", "u\u0308", "e\u0301\u0323
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_DECOMPOSABLE | st.characters(), max_size=30).map("".join))
 def test_issue12_item6_nfc_offsets_map_back_monotonically(text):
-    from shitstorm._offsets import nfc_with_offsets
+    from shitstorm.text._offsets import nfc_with_offsets
 
     nfc, offsets = nfc_with_offsets(text)
     assert nfc == unicodedata.normalize("NFC", text)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shitstorm.pii import iban_checksum_ok, luhn_ok
-from shitstorm.pii_eval import evaluate, main, read_snippets
+from shitstorm.train.pii_eval import evaluate, main, read_snippets
 from shitstorm.schema import PII_KINDS
 
 CORPUS = Path(__file__).parent / "pii_corpus"
@@ -42,7 +42,7 @@ def test_held_out_corpus_is_large_enough():
 
 
 # Floors a little under the figures in the README (measured with
-# `python -m shitstorm.pii_eval tests/pii_corpus/test.csv`): a change that costs precision or
+# `python -m shitstorm.train.pii_eval tests/pii_corpus/test.csv`): a change that costs precision or
 # recall on the held-out snippets fails here.
 MIN_PRECISION = 0.98
 MIN_RECALL = 0.95

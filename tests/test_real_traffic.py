@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import shitstorm
-from shitstorm.background import is_heldout, read_real_posts, split_key
+from shitstorm.train.background import is_heldout, read_real_posts, split_key
 from shitstorm.classifier import shift_base_rate
-from shitstorm.evaluation import is_alarm, register_variant, traffic_report
+from shitstorm.train.evaluation import is_alarm, register_variant, traffic_report
 from shitstorm.model import FEED_BASE_RATES, check_base_rates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,7 +225,7 @@ def test_held_out_real_tweets_raise_few_alarms_and_none_without_evidence(model):
 
 
 def test_every_alarm_on_the_test_split_names_evidence(model):
-    from shitstorm.dataset import read_labelled_csv
+    from shitstorm.train.dataset import read_labelled_csv
 
     test = read_labelled_csv(sorted((ROOT / "training" / "data").glob("test_*.csv")))
     for scored in (model, shitstorm.load(base_rates="training")):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from shitstorm.card import render_card
+from shitstorm.train.card import render_card
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"

@@ -6,11 +6,11 @@ import shutil
 import numpy as np
 import pytest
 
-from shitstorm import retrain
+from shitstorm.train import retrain
 from shitstorm.classifier import EscalationClassifier
 from shitstorm.cli import main
-from shitstorm.datacheck import check_trainable
-from shitstorm.dataset import DataError, read_labelled_csv
+from shitstorm.train.datacheck import check_trainable
+from shitstorm.train.dataset import DataError, read_labelled_csv
 
 from .conftest import TINY_CORPUS, write_csv
 
@@ -39,7 +39,7 @@ def test_small_data_trains_with_a_warning():
 
 
 def test_sample_weight_weighs_the_training_rates():
-    from shitstorm.analysis import analyze
+    from shitstorm.text.analysis import analyze
 
     X = [analyze(t) for t, _, _ in TINY_CORPUS]
     y = np.array([[{"none": 0, "low": 1, "elevated": 2, "critical": 3}[lv], p] for _, lv, p in TINY_CORPUS])
@@ -114,7 +114,7 @@ def test_a_worse_model_is_refused_then_forced(tmp_path, tiny_model_dir, capsys):
 
 
 def test_plain_training_on_own_files_gets_a_card_of_its_own(tiny_model_dir, tiny_csv):
-    from shitstorm.card import render_card
+    from shitstorm.train.card import render_card
 
     manifest = json.loads((tiny_model_dir / "manifest.json").read_text(encoding="utf-8"))
     assert "training/data/" in render_card(manifest)  # without own_data: the shipped corpus's card

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from shitstorm.cli import main
-from shitstorm.dataset import DataError, read_labelled_csv
-from shitstorm.review import disagreement, read_posts, select
+from shitstorm.train.dataset import DataError, read_labelled_csv
+from shitstorm.train.review import disagreement, read_posts, select
 
 from .conftest import TINY_CORPUS, write_csv
 

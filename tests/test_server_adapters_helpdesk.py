@@ -31,7 +31,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's testclient warns about its httpx transport
     from fastapi.testclient import TestClient  # noqa: E402
 
-from shitstorm import helpdesk_sync  # noqa: E402
+from shitstorm import helpdesk as helpdesk_sync  # noqa: E402
 from shitstorm.cli import main  # noqa: E402
 from shitstorm.policy import TAG_VOCABULARY  # noqa: E402
 from shitstorm.server import ServerConfig, create_app  # noqa: E402
@@ -568,7 +568,7 @@ def test_issue12_item12_unreadable_bodies_are_422_like_everywhere(model, vendor,
 
 
 def test_issue12_item12_cli_ticket_ids_are_ascii_digits():
-    from shitstorm.helpdesk_sync import parse_ticket_ids
+    from shitstorm.helpdesk import parse_ticket_ids
 
     assert parse_ticket_ids(["12", " 7 "]) == [12, 7]
     for bad in ("²", "1" * 5000, "٣", "0", "-1"):

@@ -6,9 +6,9 @@ import pytest
 from shitstorm import Policy
 from shitstorm.classifier import shift_base_rate
 from shitstorm.cli import main
-from shitstorm.dataset import read_labelled_csv
-from shitstorm.evaluate import predict
-from shitstorm.team_rates import nested, rate_for_threshold, team_rates, threshold_for_target
+from shitstorm.train.dataset import read_labelled_csv
+from shitstorm.train.evaluate import predict
+from shitstorm.train.team_rates import nested, rate_for_threshold, team_rates, threshold_for_target
 
 from .test_evaluate import LABELLED, write_csv
 

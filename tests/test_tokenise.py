@@ -1,4 +1,4 @@
-from shitstorm.tokenise import stem, tokenise
+from shitstorm.text.tokenise import stem, tokenise
 
 
 def test_tokens_keep_punctuation_runs_and_emoji():

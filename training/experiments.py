@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 
-from shitstorm.analysis import analyze
+from shitstorm.text.analysis import analyze
 from shitstorm.classifier import EscalationClassifier, decide_levels
-from shitstorm.metrics import evaluate
+from shitstorm.train.metrics import evaluate
 from training.corpus import corpus_paths, read_posts
 from training.train import GERMEVAL
 
@@ -32,9 +32,9 @@ CONFIGS = {
 
 
 def _germeval_training_part() -> tuple[list[str], list[int]]:
-    """GermEval 2018 without its held-out part (``shitstorm.background``): experiments never
+    """GermEval 2018 without its held-out part (``shitstorm.train.background``): experiments never
     see the tweets the real-traffic figures are measured on."""
-    from shitstorm.background import read_real_posts
+    from shitstorm.train.background import read_real_posts
 
     g = read_real_posts(GERMEVAL).part(heldout=False)
     return list(g.texts), [int(o) for o in g.offensive]
@@ -101,7 +101,7 @@ def background_variants() -> int:
     judged on out-of-fold predictions (the corpus part: the usual metrics; the real part: the
     share of alarms at the shipped feed base rates; GermEval's offensive tweets: the share scored
     elevated or above). The corpus-only model is judged on the real tweets out of sample."""
-    from shitstorm.background import read_real_posts
+    from shitstorm.train.background import read_real_posts
     from shitstorm.classifier import DECISION_THRESHOLD, HEADS, shift_base_rate
     from shitstorm.model import FEED_BASE_RATES
     from shitstorm.schema import LEVEL_INDEX

@@ -64,7 +64,7 @@ class ServerConfig:
     zammad_secret: str | None = None
     helpdesk_writeback: frozenset[str] = frozenset()
     """Helpdesks whose adapter writes its result back to the ticket (credentials from the
-    vendor's environment variables, see ``helpdesk_sync.settings_from_env``)."""
+    vendor's environment variables, see ``helpdesk.settings_from_env``)."""
     feedback_db: str | None = None
     """SQLite file for agents' corrections (``POST /v1/feedback``); None: the endpoints are off."""
     feedback_text: str = "none"
@@ -154,7 +154,7 @@ def parse_zendesk_fields(spec: str) -> dict[str, int]:
 def _helpdesk_settings(env: Mapping[str, str], get) -> dict:
     """Freshdesk field and Zammad attribute names, and the helpdesks to write back to (whose
     credentials are checked now, so that ``serve`` fails at start, not at the first webhook)."""
-    from ..helpdesk_sync import VENDORS, SyncConfigError, parse_field_map, settings_from_env
+    from ..helpdesk import VENDORS, SyncConfigError, parse_field_map, settings_from_env
 
     try:
         out = {"freshdesk_fields": parse_field_map(get("freshdesk_fields") or "", ENV["freshdesk_fields"], ids=False),

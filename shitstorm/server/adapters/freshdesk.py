@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from ...helpdesk_sync import PayloadError, channel_from_freshdesk_source, parse_tags, text_of, ticket_id_of
+from ...helpdesk import PayloadError, channel_from_freshdesk_source, parse_tags, text_of, ticket_id_of
 from ..config import ServerConfig
 from .zendesk import HelpdeskItem, helpdesk_router
 

@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from ...helpdesk_sync import (VENDOR_LABELS, PayloadError, Settings, SyncConfigError, SyncError,
+from ...helpdesk import (VENDOR_LABELS, PayloadError, Settings, SyncConfigError, SyncError,
                               channel_from_zendesk_via, field_values, parse_json_object, parse_tags,
                               settings_from_env, skipped_result, text_of, ticket_id_of, webhook_result, writeback)
 from ..config import ConfigError, ServerConfig

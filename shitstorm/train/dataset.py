@@ -10,8 +10,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ShitstormError
-from .schema import LABEL_COLUMNS, LEVEL_INDEX, LEVELS, PRESSURE_COLUMN, TEXT_COLUMN, LEVEL_COLUMN
+from ..errors import ShitstormError
+from ..schema import LABEL_COLUMNS, LEVEL_INDEX, LEVELS, PRESSURE_COLUMN, TEXT_COLUMN, LEVEL_COLUMN
 
 MAX_REPORTED_PROBLEMS = 20
 

@@ -1,6 +1,6 @@
 """Precision and recall of ``find_pii`` per kind on a labelled snippet file.
 
-    python -m shitstorm.pii_eval tests/pii_corpus/test.csv [--show-errors]
+    python -m shitstorm.train.pii_eval tests/pii_corpus/test.csv [--show-errors]
 
 The file format is described in ``tests/pii_corpus/README.md``: ``id,text,findings,note`` with
 ``findings`` a JSON list of ``[kind, exact text]`` pairs. A found span counts as correct when it
@@ -16,8 +16,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .pii import find_pii
-from .schema import PII_KINDS
+from ..pii import find_pii
+from ..schema import PII_KINDS
 
 SNIPPET_COLUMNS = ("id", "text", "findings", "note")
 
@@ -135,7 +135,7 @@ def report(ev: Evaluation, snippets: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m shitstorm.pii_eval", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m shitstorm.train.pii_eval", description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--show-errors", action="store_true", help="list every miss and false finding")
     args = p.parse_args(argv)

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from .lexicon import Entry, LexiconError, load_accounts, load_lexicons
 from .normalise import _MENTION, blank_form
-from .schema import Reason
+from ..schema import Reason
 
 NEGATORS = frozenset(
     {"nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .dataset import DataError
-from .schema import LEVELS
+from ..schema import LEVELS
 
 MIN_ROWS_PER_CLASS = 5
 """Training refuses fewer rows than this of any level or pressure value (or fewer than the

@@ -110,7 +110,7 @@ def render_card(manifest: dict) -> str:
         "  are what the corpus teaches, not offensiveness in general.",
         "- Sarcasm, irony and threats without typical wording remain hard; English or mixed-language",
         "  posts are flagged `not_german`.",
-        "- The accounts lexicon (`shitstorm/lexicons/accounts/`) lists national outlets and bodies;",
+        "- The accounts lexicon (`shitstorm/text/lexicons/accounts/`) lists national outlets and bodies;",
         "  a local paper's handle is no evidence until a team adds it.",
         "- Lexicon cues are shown as reasons even when the model decides they are harmless (a",
         "  newspaper mentioned in a question); the probabilities, not the reasons, carry the verdict.",
@@ -131,7 +131,7 @@ def render_card(manifest: dict) -> str:
         lines += [
             f"  Split rule: a post is held out when the sha256 of its key (casefolded text without",
             f"  retweet markers, links and handles) falls in the lowest {data.get('background_heldout_share', 0.3):.0%}",
-            "  of the range (`shitstorm/background.py`); copies and retweets share a side. Offensive",
+            "  of the range (`shitstorm/train/background.py`); copies and retweets share a side. Offensive",
             "  GermEval tweets are not used as `none`. The held-out part is never used for any choice.",
         ]
     if data.get("hostility_posts"):
@@ -156,7 +156,7 @@ def render_card(manifest: dict) -> str:
                   "for any choice). `training mix`: probabilities as calibrated on the training mix",
                   "(nearest to the split's own composition); `register added`: the same posts with",
                   "handles, retweet markers, links, neutral hashtags and emoji added, labels unchanged",
-                  "(`shitstorm.evaluation.register_variant`); `feed rates`: the shipped base rates, under",
+                  "(`shitstorm.train.evaluation.register_variant`); `feed rates`: the shipped base rates, under",
                   "which only near-certain posts pass 0.5:", ""]
         lines += _metric_table([("training mix", test), ("register added", m.get("test_register")),
                                 ("feed rates", m.get("test_feed_rates")),

@@ -58,7 +58,7 @@ def render_own_card(manifest: dict) -> str:
             f"{own.get('own_weight'):g} each ({own.get('own_weight_share', 0):.1%} of the training weight).",
             f"- {own.get('own_heldout')} of your rows are held out by a fixed rule "
             f"({own.get('heldout_rule')}, on the text casefolded without retweet markers, links and",
-            "  handles; `shitstorm/retrain.py`) and used only for the comparison below.",
+            "  handles; `shitstorm/train/retrain.py`) and used only for the comparison below.",
         ]
     for b in data.get("background", []):
         lines.append(f"- Real background `{b['file']}`: {b['train_part_used']} posts used as `none`, "

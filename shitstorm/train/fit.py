@@ -9,19 +9,19 @@ from typing import Callable
 
 import numpy as np
 
-from . import __version__
-from .analysis import analyze
+from .. import __version__
+from ..text.analysis import analyze
 from .background import HELDOUT_SHARE, read_real_posts
 from .baseline import baseline_metrics
 from .card import render_card
-from .classifier import HEADS, EscalationClassifier, head_targets
+from ..classifier import HEADS, EscalationClassifier, head_targets
 from .datacheck import check_trainable
 from .dataset import LabelledData
 from .evaluation import register_variant, traffic_report
 from .metrics import evaluate, reliability_table
-from .model import FEED_BASE_RATES, Model, check_base_rates
-from .persist import save_model_dir
-from .schema import LEVEL_INDEX
+from ..model import FEED_BASE_RATES, Model, check_base_rates
+from ..persist import save_model_dir
+from ..schema import LEVEL_INDEX
 
 
 def _analyses(texts, say):
@@ -122,7 +122,7 @@ def train_and_save(train: LabelledData, out_dir: Path | str, *, test: LabelledDa
     if own_data is not None:
         manifest["own_data"] = own_data
     oof = clf.oof_probabilities_
-    from .classifier import decide_levels
+    from ..classifier import decide_levels
 
     cv = evaluate(levels, pressure, oof["escalation"], oof["publicity_pressure"],
                   decide_levels(oof, clf.thresholds_), 0.5, 0.5)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from .schema import Score
+from ..schema import Score
 
 ALARM_THRESHOLD = 0.5
 """An alarm: level critical, or publicity pressure at least 0.5 (the decision threshold)."""

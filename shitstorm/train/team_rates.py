@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .classifier import HEADS, head_targets
-from .model import Model, check_base_rates
+from ..classifier import HEADS, head_targets
+from ..model import Model, check_base_rates
 
 RATE_LIMITS = (1e-6, 1 - 1e-6)
 """Base rates are kept strictly inside (0, 1)."""
@@ -115,7 +115,7 @@ def team_rates(model: Model, pred, *, target_precision: float | None = None,
     """Base rates for a target precision or recall on the rows of ``pred``
     (``evaluate.Predictions``) — without a target, the rates the rows imply — and what the model
     reaches with them."""
-    from .schema import LEVEL_INDEX
+    from ..schema import LEVEL_INDEX
 
     if target_precision is not None and target_recall is not None:
         raise ValueError("give one of target_precision and target_recall, not both")

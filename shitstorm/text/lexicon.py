@@ -1,4 +1,4 @@
-"""Loading the cue lexicons (``shitstorm/lexicons/*.tsv``) into immutable, validated structures.
+"""Loading the cue lexicons (``shitstorm/text/lexicons/*.tsv``) into immutable, validated structures.
 
 Each TSV holds one cue family, opens with ``#`` lines saying where its entries come from, then
 a header ``pattern family weight note``. Loading rejects unknown families, a family that does
@@ -15,8 +15,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Mapping
 
-from .errors import ShitstormError
-from .schema import CUE_FAMILIES
+from ..errors import ShitstormError
+from ..schema import CUE_FAMILIES
 
 MAX_WEIGHT = 3.0
 """Upper bound of a lexicon weight; the files use 0.3–2 (2 = specific to the family)."""
@@ -168,7 +168,7 @@ def parse_accounts(text: str, name: str) -> Mapping[str, Account]:
 def load_accounts() -> Mapping[str, Account]:
     """The bundled accounts (``lexicons/accounts/*.tsv``), casefolded handle → ``Account``."""
     out: dict[str, Account] = {}
-    folder = resources.files("shitstorm") / "lexicons" / "accounts"
+    folder = resources.files("shitstorm.text") / "lexicons" / "accounts"
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".tsv"):
             name = f"lexicons/accounts/{item.name}"
@@ -183,7 +183,7 @@ def load_accounts() -> Mapping[str, Account]:
 def load_lexicons() -> Mapping[str, tuple[Entry, ...]]:
     """All bundled lexicons, family → entries (read once, immutable)."""
     out: dict[str, tuple[Entry, ...]] = {}
-    folder = resources.files("shitstorm") / "lexicons"
+    folder = resources.files("shitstorm.text") / "lexicons"
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".tsv"):
             continue

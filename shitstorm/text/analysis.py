@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from .cues import find_reasons
 from .normalise import normalise, prepare
-from .schema import Reason
+from ..schema import Reason
 from .style import style_vector
 from .tokenise import STEM_CACHE_SIZE, stem, tokenise
 

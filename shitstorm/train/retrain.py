@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .background import _SPLIT_RANGE, split_key
 from .dataset import DataError, LabelledData, read_labelled_csv
-from .persist import CARD_FILE, MANIFEST_FILE
+from ..persist import CARD_FILE, MANIFEST_FILE
 
 OWN_HELDOUT_SHARE = 0.2
 """One in five of the team's rows is held out to compare the models on."""
@@ -160,8 +160,8 @@ def train_on_base(own_files: Sequence[Path], out: Path, *, base: str = "default"
                   classifier=None) -> dict:
     """Train, compare, and write ``out`` unless the new model is worse there (``ModelGotWorse``).
     Returns the manifest written."""
-    from .model import load
-    from .train import train_and_save
+    from ..model import load
+    from .fit import train_and_save
 
     if base_weight <= 0 or own_weight <= 0:
         raise DataError("--base-weight and --own-weight must be positive")

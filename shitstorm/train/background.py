@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .dataset import DataError, read_hostility_tsv
-from .normalise import _MENTION, _RETWEET, _URL, fold_whitespace
+from ..text.normalise import _MENTION, _RETWEET, _URL, fold_whitespace
 
 HELDOUT_SHARE = 0.3
 """30% of the real posts are held out for measuring real traffic; 70% train."""

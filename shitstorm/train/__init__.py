@@ -1,0 +1,13 @@
+"""Fitting, reading labelled data, evaluation and the model card: not on the scoring path
+(``import shitstorm`` never imports this package).
+
+    fit          train_and_save: labelled CSVs (+ real background) → a model directory
+    dataset      reading and validating labelled CSVs; background: real unlabelled posts, the split
+    datacheck    small or skewed data; retrain: on top of the shipped corpus (train --base)
+    metrics, baseline, evaluation, evaluate, team_rates, report, review   measuring a model
+    card, own_card   the model cards; pii_eval   the personal-data corpus figures
+"""
+
+from .fit import train_and_save
+
+__all__ = ["train_and_save"]
