@@ -254,10 +254,17 @@ def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: 
     config = config or ServerConfig.from_env()
     state = {"model": model}
     drain = Drain()
-    executor = ThreadPoolExecutor(SCORING_THREADS, thread_name_prefix="shitstorm-score")
+    pool: dict[str, ThreadPoolExecutor] = {}
+    """The scoring threads of the running lifespan; made anew by each (a test client or an ASGI
+    host may start the app's lifespan more than once)."""
+
+    def executor() -> ThreadPoolExecutor:
+        if "threads" not in pool:
+            pool["threads"] = ThreadPoolExecutor(SCORING_THREADS, thread_name_prefix="shitstorm-score")
+        return pool["threads"]
 
     async def run(fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(executor(), fn, *args)
 
     def lifespan(app):
         import contextlib
@@ -274,7 +281,9 @@ def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: 
             if drain_on_signal:
                 _drain_on_signals(drain, asyncio.get_running_loop())
             yield
-            executor.shutdown(wait=False)
+            threads = pool.pop("threads", None)
+            if threads is not None:
+                threads.shutdown(wait=False)
 
         return cm(app)
 
