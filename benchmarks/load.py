@@ -130,7 +130,7 @@ def main() -> int:
         batch.write_text(json.dumps({"posts": posts}, ensure_ascii=False), encoding="utf-8")
         (tmp / "single.lua").write_text(LUA_SINGLE.replace("@TOKEN@", TOKEN))
         (tmp / "batch.lua").write_text(LUA_BATCH.replace("@TOKEN@", TOKEN))
-        log = open(tmp / "serve.log", "w")  # a file, not a pipe: a full pipe would stall the server
+        log = open(tmp / "serve.log", "w")  # noqa: SIM115 - a file, not a pipe: a full pipe would stall the server
         proc = subprocess.Popen([exe, "serve", "--port", str(port), "--workers", str(args.workers),
                                  "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=log, text=True)

@@ -73,8 +73,8 @@ def main(argv=None) -> int:
         sets.append(("PotTS held-out", read_real_posts(POTTS).part(heldout=True).texts))
     if GERMEVAL.is_file():
         g = read_real_posts(GERMEVAL).part(heldout=True)
-        sets.append(("GermEval held-out, OTHER", tuple(t for t, o in zip(g.texts, g.offensive) if not o)))
-        sets.append(("GermEval held-out, OFFENSE", tuple(t for t, o in zip(g.texts, g.offensive) if o)))
+        sets.append(("GermEval held-out, OTHER", tuple(t for t, o in zip(g.texts, g.offensive, strict=False) if not o)))
+        sets.append(("GermEval held-out, OFFENSE", tuple(t for t, o in zip(g.texts, g.offensive, strict=False) if o)))
     if not sets:
         print("../shared/data not found: no real traffic to measure", file=sys.stderr)
         return 1
@@ -90,16 +90,16 @@ def main(argv=None) -> int:
               f"{r['escalation_ge_0_5']:.2%} | {r['alarms_without_reason']} of {r['alarms']} | {dt:.1f} |")
         if "OFFENSE" not in name:
             flagged += [(max(s.publicity_pressure, s.escalation), t, s)
-                        for t, s in zip(texts, scores) if is_alarm(s)]
+                        for t, s in zip(texts, scores, strict=False) if is_alarm(s)]
     flagged.sort(key=lambda x: -x[0])
     print(f"\nTop {min(args.top, len(flagged))} alarms on ordinary real posts (for reading):")
     for _, t, s in flagged[: args.top]:
         print(f"- [{s.level} esc={s.escalation:.2f} pp={s.publicity_pressure:.3f}] "
               f"{' '.join(t.split())[:160]!r}\n    {_fmt_reasons(s)}")
 
+    from shitstorm.schema import LEVEL_INDEX
     from shitstorm.train.dataset import read_labelled_csv
     from shitstorm.train.metrics import evaluate
-    from shitstorm.schema import LEVEL_INDEX
 
     test_files = sorted((ROOT / "training" / "data").glob("test_*.csv"))
     if test_files:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
-from .text.analysis import Analysis, analyze
 from .frame import score_frame
 from .model import Model, load
 from .persist import ModelIntegrityError
 from .pii import find_pii, redact
-from .schema import PiiFinding, Reason, Score
 from .policy import Advice, Context, Policy, PolicyError, Triage, triage
+from .schema import PiiFinding, Reason, Score
+from .text.analysis import Analysis, analyze
 
 __all__ = [
     "Advice",

@@ -1,6 +1,7 @@
 """``python -m shitstorm …``, and the file ``spark-submit`` runs (it needs a ``.py`` path):
 
-    spark-submit --master yarn "$(python -c 'import shitstorm, os; print(os.path.dirname(shitstorm.__file__))')/__main__.py" \\
+    here="$(python -c 'import shitstorm, os; print(os.path.dirname(shitstorm.__file__))')"
+    spark-submit --master yarn "$here/__main__.py" \\
         spark-score s3://bucket/posts/ s3://bucket/scored/
 """
 
@@ -13,7 +14,7 @@ if not __package__:
     _here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
 
-from shitstorm.cli import main  # noqa: E402
+from shitstorm.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -55,8 +55,8 @@ class CompiledForest:
         self.value = np.concatenate(value)
         self.missing_left = np.concatenate(missing_left)
         self.roots = np.asarray(roots, dtype=np.int64)
-        owner = np.asarray(owner)
-        self.tree_columns = [np.flatnonzero(owner == h) for h in range(len(boosters))]
+        owners = np.asarray(owner)
+        self.tree_columns = [np.flatnonzero(owners == h) for h in range(len(boosters))]
         # a leaf points to itself, so walking further is a no-op
         idx = np.arange(offset)
         self.left[self.leaf] = idx[self.leaf]

@@ -12,7 +12,7 @@ Needs pyarrow (``pip install 'shitstorm[parquet]'``).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 try:
     import pyarrow as pa
@@ -86,5 +86,5 @@ def score_arrays(scores: Sequence[Score], triages: Sequence | None = None, prefi
             [t.route for t in triages],
             [list(t.tags) for t in triages],
         ]
-    arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema)]
+    arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema, strict=False)]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -304,7 +304,7 @@ class EscalationClassifier(BaseEstimator):
         for vec in self.vectorizers_:
             row = vec.transform([analysis]).tocsr()
             terms = self._terms(vec)
-            for j, x in zip(row.indices, row.data):
+            for j, x in zip(row.indices, row.data, strict=False):
                 term = terms[j]
                 if isinstance(vec.analyzer, StemNgrams):
                     parts = term.split(" ")

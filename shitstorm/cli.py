@@ -19,6 +19,7 @@ Post texts are never written to logs or stderr; ``score`` echoes a text only wit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -26,9 +27,9 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from .errors import ShitstormError
 from .schema import OUTPUT_COLUMNS, Score
@@ -131,7 +132,7 @@ def cmd_score(args) -> int:
         from .policy import triage
 
         policy = _policy_arg(args)
-        tri = lambda s: triage(s, policy, lang=args.lang)  # noqa: E731
+        tri = lambda s: triage(s, policy, lang=args.lang)
     else:
         _policy_arg(args)  # --policy without --triage is an error
     if args.text == ["-"]:
@@ -152,7 +153,7 @@ def cmd_score(args) -> int:
 
 
 def _write_scores(model, texts, with_text, out, tri=None) -> None:
-    for text, s in zip(texts, model.score_many(texts)):
+    for text, s in zip(texts, model.score_many(texts), strict=False):
         d = s.to_dict()
         if with_text:
             d = {"text": text, **d}
@@ -263,7 +264,8 @@ def cmd_info(args) -> int:
     data = info.get("data", {})
     print(f"trained on: {data.get('train_posts', '?')} posts"
           + (f", tested on {data['test_posts']}" if data.get("test_posts") else "")
-          + (f", hostility head on {data['hostility_posts']} GermEval 2018 tweets" if data.get("hostility_posts") else ""))
+          + (f", hostility head on {data['hostility_posts']} GermEval 2018 tweets"
+             if data.get("hostility_posts") else ""))
     metrics = info.get("metrics", {})
     for name in ("test", "cross_validated", "baseline_test"):
         if name in metrics:
@@ -328,7 +330,7 @@ def _not_decodable(path: str, encoding: str, exc: UnicodeDecodeError, near_line:
         decoder = codecs.getincrementaldecoder(_codec(encoding))()
         try:
             with open(path, "rb") as fh:
-                for line, raw in enumerate(fh, start=1):
+                for line, raw in enumerate(fh, start=1):  # noqa: B007 - read after the loop
                     decoder.decode(raw)
         except (UnicodeDecodeError, OSError):
             pass
@@ -525,7 +527,8 @@ def _read_parquet_chunks(path: str, text_column: str, counter: _RowCounter, with
             chunk.batch = batch
             for k in range(batch.num_rows):
                 row += 1
-                ctx = (_context_from({n: v[k] for n, v in zip(ctx_cols, ctx_values)}, f"{path}: row {row}")
+                ctx = (_context_from(dict(zip(ctx_cols, (v[k] for v in ctx_values), strict=True)),
+                                     f"{path}: row {row}")
                        if with_context else None)
                 text = texts[k]
                 chunk.append(([c[k] for c in columns] if rows else None, "" if text is None else text, ctx))
@@ -594,7 +597,7 @@ class _ParquetSink:
             names.append(self.original_col)
             columns.append(pa.array([t for _, t, _ in chunk], pa.string()))
         if self.schema is None:
-            self.schema = pa.schema([pa.field(n, c.type) for n, c in zip(names, columns)])
+            self.schema = pa.schema([pa.field(n, c.type) for n, c in zip(names, columns, strict=False)])
         self.buffer.append(pa.RecordBatch.from_arrays(columns, schema=self.schema))
         self.rows += len(chunk)
         if self.rows >= PARQUET_ROW_GROUP_ROWS or sum(b.nbytes for b in self.buffer) >= PARQUET_ROW_GROUP_BYTES:
@@ -814,7 +817,7 @@ def _batch_options(args, out_fmt: str) -> BatchOptions:
                         parquet=out_fmt == "parquet", prefix=args.prefix)
 
 
-def cmd_batch(args) -> int:
+def cmd_batch(args) -> int:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
     global _WORKER_MODEL
     in_fmt = _guess_format(args.input, args.input_format)
     out_fmt = _guess_format(args.output, args.output_format) if args.output != "-" else (args.output_format or in_fmt)
@@ -863,7 +866,8 @@ def cmd_batch(args) -> int:
     else:
         tmp_path = Path(args.output).with_name(f".{Path(args.output).name}.part")
         try:
-            out = open(tmp_path, "wb") if binary else open(tmp_path, "w", encoding="utf-8", newline="")
+            # closed by the caller on every path (_discard or the final rename)
+            out = open(tmp_path, "wb") if binary else open(tmp_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as exc:
             if fh is not None:
                 fh.close()
@@ -871,7 +875,7 @@ def cmd_batch(args) -> int:
     progress = Progress(size, None if not args.quiet else False)
     pool = None
     text_col = args.text_column
-    restore_signals = lambda: None  # noqa: E731
+    restore_signals = lambda: None
     try:
         restore_signals = _signals_as_exceptions()
         writer = None
@@ -894,7 +898,7 @@ def cmd_batch(args) -> int:
             if header is not None:
                 writer.writerow(header + new_cols)
         for chunk, scores in pairs:
-            for (row, text, _), sc in zip(chunk, scores):
+            for (row, text, _), sc in zip(chunk, scores, strict=False):
                 redacted = sc.pop("redacted_text", None)
                 extra = [text] if args.keep_original else []
                 if out_fmt == "csv":
@@ -906,7 +910,7 @@ def cmd_batch(args) -> int:
                         values[header.index(text_col)] = redacted
                     writer.writerow([_cell(v) for v in values] + list(_flat(sc, prefix, opts).values()) + extra)
                 else:
-                    obj = dict(row) if isinstance(row, dict) else dict(zip(header, row))
+                    obj = dict(row) if isinstance(row, dict) else dict(zip(header, row, strict=False))
                     if redacted is not None and redacted != text:
                         obj[text_col] = redacted
                     obj[f"{prefix}shitstorm" if prefix else "shitstorm"] = sc
@@ -955,14 +959,10 @@ def _check_output(input_path: str, output: str) -> None:
 
 def _discard(out, tmp_path: Path) -> None:
     """Close and remove the half-written ``.part`` file; closing may fail again (a full disk)."""
-    try:
+    with contextlib.suppress(OSError):
         out.close()
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         tmp_path.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 class Signalled(BaseException):
@@ -1520,8 +1520,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "train" and args.base is None and (args.force or args.base_weight != 1.0
                                                           or args.own_weight != 2.0):
         parser.error("--base-weight, --own-weight and --force go with --base")
-    from .train.dataset import DataError
     from .persist import ModelIntegrityError
+    from .train.dataset import DataError
 
     try:
         return args.func(args)

@@ -95,7 +95,7 @@ class StemNgrams:
         out = list(stems) if self.min_n <= 1 else []
         for n in range(max(2, self.min_n), self.max_n + 1):
             # the n-grams stems[i : i + n] in order, as tuples of n shifted views
-            out.extend(map(" ".join, zip(*(stems[k:] for k in range(n)))))
+            out.extend(map(" ".join, zip(*(stems[k:] for k in range(n)), strict=False)))
         return out
 
 

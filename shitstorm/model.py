@@ -4,18 +4,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import numpy as np
 
-from .text.analysis import Analysis, analyze
-from .text.normalise import blank_form
-from .pii import find_pii
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
-from .text.normalise import prepare
+from .pii import find_pii
 from .schema import EVIDENCE_CUE, LEVELS, PiiFinding, Reason, Score
+from .text.analysis import Analysis, analyze
+from .text.normalise import blank_form, prepare
 
 HEADS = ("ge_low", "escalation", "critical", "publicity_pressure")
 """The model's heads, lowest level first (``classifier.HEADS``; repeated here so that this
@@ -74,7 +73,7 @@ def check_base_rates(rates: Mapping[str, float], where: str = "base_rates") -> d
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < float(v) < 1:
             raise ValueError(f"{where}: {h} must be a share between 0 and 1 (exclusive), got {v!r}")
         out[h] = float(v)
-    for lo, hi in zip(HEADS, HEADS[1:]):
+    for lo, hi in zip(HEADS, HEADS[1:], strict=False):
         if out[hi] > out[lo]:
             raise ValueError(f"{where}: {hi} ({out[hi]}) cannot exceed {lo} ({out[lo]}): "
                              "the levels are nested and publicity pressure is critical")
@@ -184,7 +183,7 @@ class Model:
     def probabilities(self, analyses: list[Analysis]) -> dict[str, np.ndarray]:
         """Each head's probability for the model's base rates (no windows)."""
         probs = self.classifier.predict_heads(analyses)
-        if self.base_rates is None:
+        if self.base_rates is None or self.training_rates is None:
             return probs
         from .classifier import shift_base_rate
 
@@ -280,7 +279,7 @@ class Model:
         out: list[Reason] = []
         last = -2
         for i in sorted(picked):
-            s, e = spans[i]
+            s, e = spans[i]  # type: ignore[misc]  # picked holds only located words
             if i == last + 1:  # the next word: one span
                 s = out.pop().start
             out.append(Reason(EVIDENCE_CUE, words[s:e], s, e))

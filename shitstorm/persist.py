@@ -19,8 +19,6 @@ with a ``ModelTrustWarning`` that says exactly what was not checked.
 
 from __future__ import annotations
 
-from .errors import ShitstormError
-
 import hashlib
 import json
 import os
@@ -28,6 +26,8 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
+
+from .errors import ShitstormError
 
 MODEL_FILE = "shitstorm-model.skops"
 MANIFEST_FILE = "manifest.json"

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from typing import Iterable
+from collections.abc import Iterable
 
+from .schema import PII_KINDS, PII_PLACEHOLDERS, PiiFinding
 from .text._offsets import nfc_with_offsets
 from .text.normalise import _JUNK
-from .schema import PII_KINDS, PII_PLACEHOLDERS, PiiFinding
 
 __all__ = ["find_pii", "redact", "KIND_PRECEDENCE"]
 
@@ -229,7 +229,8 @@ _OF_PHRASE = (r"(?:\s(?:meines|meiner|meinem|des|der|zur|zum|für\s(?:den|die|da
 """"Referenznummer der Schadensmeldung: …", "Servicenummer meines Falls ist …"."""
 
 _IDENTIFIERS = {
-    kind: re.compile(r"(?<![\w])(?P<word>" + words + r")" + _OF_PHRASE + _GAP + r"\s*(?P<id>" + _COURT_FILE + "|" + _IDENT + r")",
+    kind: re.compile(r"(?<![\w])(?P<word>" + words + r")" + _OF_PHRASE + _GAP
+                     + r"\s*(?P<id>" + _COURT_FILE + "|" + _IDENT + r")",
                      re.IGNORECASE)
     for kind, words in _CONTEXT_WORDS.items()
 }

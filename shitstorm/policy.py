@@ -11,17 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import math
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ShitstormError
-from .schema import CHANNELS, CUE_FAMILIES, LEVEL_INDEX, LEVELS, PII_KINDS, FLAGS, Score
-
-import tomllib
+from .schema import CHANNELS, CUE_FAMILIES, FLAGS, LEVEL_INDEX, LEVELS, PII_KINDS, Score
 
 __all__ = ["Advice", "Context", "Policy", "PolicyError", "Triage", "triage", "TAG_VOCABULARY",
            "ADVICE_IDS", "PRIORITIES", "ROUTES"]
@@ -92,7 +92,7 @@ class Context:
                 raise ValueError(f"context.{f.name}: {v!r} is not {kind} >= 0")
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "Context":
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Context:
         """From a JSON-like dict; unknown keys are an error naming them. ``None`` values = unknown."""
         if data is None:
             return cls()
@@ -208,7 +208,7 @@ class Policy:
     source: str = "default"
 
     @classmethod
-    def from_toml(cls, path: str | Path) -> "Policy":
+    def from_toml(cls, path: str | Path) -> Policy:
         """Read a policy file; keys it does not set keep their defaults. Any unknown key, unknown
         cue family or bad value raises ``PolicyError`` naming the key and the file."""
         path = Path(path)
@@ -225,7 +225,7 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>",
-                  base: "Policy | None" = None) -> "Policy":
+                  base: Policy | None = None) -> Policy:
         """The same as ``from_toml`` for an already parsed mapping (TOML's table layout)."""
         return _parse_policy(data, source, base if base is not None else _default())
 
@@ -269,7 +269,7 @@ _SCHEMA: dict[str, Any] = {
 }
 
 
-def _check_value(kind: str, key: str, value: Any, source: str) -> Any:
+def _check_value(kind: str, key: str, value: Any, source: str) -> Any:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
     def bad(expected: str):
         return PolicyError(f"{source}: {key} = {value!r}: expected {expected}")
 

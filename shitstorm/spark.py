@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 try:
     import pyarrow as pa

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from shitstorm.text.analysis import analyze
 from shitstorm.classifier import EscalationClassifier, decide_levels
+from shitstorm.text.analysis import analyze
 
 from .conftest import TINY_CORPUS
 

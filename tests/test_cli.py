@@ -315,7 +315,7 @@ def test_issue12_item11_full_disk_is_one_message_and_leaves_no_part(tiny_model_d
 
     class FullDisk:
         def __init__(self, path, *a, **k):
-            self.f = open(path, *a, **k)
+            self.f = open(path, *a, **k)  # noqa: SIM115 - closed by the wrapper
 
         def write(self, data):
             raise OSError(errno.ENOSPC, "No space left on device")

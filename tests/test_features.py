@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from shitstorm.text.analysis import analyze
 from shitstorm.features import CharNgrams, CompactTfidfVectorizer, CueFeatures, StemNgrams, StyleFeatures
 from shitstorm.schema import CUE_FAMILIES
+from shitstorm.text.analysis import analyze
 from shitstorm.text.style import STYLE_FEATURES
 
 from .conftest import TINY_CORPUS

@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 
 from shitstorm.cli import main
-from shitstorm.train.dataset import read_labelled_csv
 from shitstorm.feedback import FeedbackError, FeedbackStore, stored_text
+from shitstorm.train.dataset import read_labelled_csv
 
 THREAT = "Wenn ich bis morgen nichts höre, geht das an die BILD! Ruft mich an: 0171 2345678"
 CALM = "Danke für die schnelle Hilfe, alles bestens!"

@@ -1,7 +1,7 @@
 import pytest
 
-from shitstorm.text.lexicon import LexiconError, load_lexicons, parse_lexicon
 from shitstorm.schema import CUE_FAMILIES
+from shitstorm.text.lexicon import LexiconError, load_lexicons, parse_lexicon
 
 HEAD = "# source: tests\npattern\tfamily\tweight\tnote\n"
 

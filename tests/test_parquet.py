@@ -5,10 +5,9 @@ import datetime as dt
 import json
 import sys
 
-import pytest
-
 import pyarrow as pa  # the test extra installs it
 import pyarrow.parquet as pq
+import pytest
 
 from shitstorm import cli
 from shitstorm.arrow import score_schema

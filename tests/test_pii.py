@@ -77,7 +77,7 @@ def test_findings_are_in_text_order_and_do_not_overlap():
     text = "Tel 0171 2345678, IBAN DE89 3704 0044 0532 0130 00, Kd-Nr. 998877"
     found = find_pii(text)
     assert [f.kind for f in found] == ["phone", "iban", "customer_number"]
-    for a, b in zip(found, found[1:]):
+    for a, b in zip(found, found[1:], strict=False):
         assert a.end <= b.start
     for f in found:
         assert text[f.start:f.end] == f.text
@@ -134,7 +134,7 @@ def test_redact_never_crashes_and_keeps_text_outside_findings(text):
         pos = f.end
     rest.append(text[pos:])
     expected = "".join(r + (PII_PLACEHOLDERS[f.kind] if i < len(found) else "")
-                       for i, (r, f) in enumerate(zip(rest, list(found) + [None])))
+                       for i, (r, f) in enumerate(zip(rest, list(found) + [None], strict=False)))
     assert out == expected
 
 
@@ -208,7 +208,7 @@ def test_score_pii_equals_find_pii_and_redact_removes_every_finding(tiny_model, 
         rest.append(text[pos:f.start])
         pos = f.end
     rest.append(text[pos:])
-    assert out == "".join(r + (PII_PLACEHOLDERS[f.kind] if f else "") for r, f in zip(rest, list(found) + [None]))
+    assert out == "".join(r + (PII_PLACEHOLDERS[f.kind] if f else "") for r, f in zip(rest, list(found) + [None], strict=False))
 
 
 # --- issue 12, item 5: the whole text is scanned ------------------------------------------------

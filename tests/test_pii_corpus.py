@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from shitstorm.pii import iban_checksum_ok, luhn_ok
-from shitstorm.train.pii_eval import evaluate, main, read_snippets
 from shitstorm.schema import PII_KINDS
+from shitstorm.train.pii_eval import evaluate, main, read_snippets
 
 CORPUS = Path(__file__).parent / "pii_corpus"
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import shitstorm
-from shitstorm.train.background import is_heldout, read_real_posts, split_key
 from shitstorm.classifier import shift_base_rate
-from shitstorm.train.evaluation import is_alarm, register_variant, traffic_report
 from shitstorm.model import FEED_BASE_RATES, check_base_rates
+from shitstorm.train.background import is_heldout, read_real_posts, split_key
+from shitstorm.train.evaluation import is_alarm, register_variant, traffic_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -110,7 +110,7 @@ def test_every_alarm_names_evidence_and_words_point_into_the_post(model):
     texts = ["Ihr Betrüger, mein Anwalt und die BILD wissen Bescheid!",
              "Wenn ich bis morgen nichts höre, geht das an die BILD!",
              LONG_CALM + " Ich stelle das Video morgen online, meine 20.000 Follower sehen es dann."]
-    for text, s in zip(texts, model.score_many(texts)):
+    for text, s in zip(texts, model.score_many(texts), strict=False):
         assert is_alarm(s) and s.reasons
         for r in s.reasons:
             assert text[r.start:r.end] == r.text
@@ -143,7 +143,7 @@ def test_base_rates_change_the_probabilities_not_the_ranking(model):
              "Teilt das, bis der Laden reagiert! Boykott!"]
     feed = model.score_many(texts)
     busy = shitstorm.load(base_rates=BUSY).score_many(texts)
-    assert all(b.publicity_pressure >= f.publicity_pressure for f, b in zip(feed, busy))
+    assert all(b.publicity_pressure >= f.publicity_pressure for f, b in zip(feed, busy, strict=False))
     assert np.argsort([s.publicity_pressure for s in feed]).tolist() == \
         np.argsort([s.publicity_pressure for s in busy]).tolist()
 
@@ -215,7 +215,7 @@ def test_register_variant_keeps_the_words():
 def test_held_out_real_tweets_raise_few_alarms_and_none_without_evidence(model):
     texts = list(read_real_posts(POTTS).part(heldout=True).texts)
     g = read_real_posts(GERMEVAL).part(heldout=True)
-    texts += [t for t, off in zip(g.texts, g.offensive) if not off]
+    texts += [t for t, off in zip(g.texts, g.offensive, strict=False) if not off]
     r = traffic_report(model.score_many(texts))
     assert r["n"] > 3000
     assert r["pressure_flagged"] <= MAX_PRESSURE_FLAGGED

@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from shitstorm.train import retrain
 from shitstorm.classifier import EscalationClassifier
 from shitstorm.cli import main
+from shitstorm.train import retrain
 from shitstorm.train.datacheck import check_trainable
 from shitstorm.train.dataset import DataError, read_labelled_csv
 

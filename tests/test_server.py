@@ -12,17 +12,17 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 pytest.importorskip("fastapi", reason="the server extra is not installed")
-import warnings  # noqa: E402
+import warnings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's testclient warns about its httpx transport
-    from fastapi.testclient import TestClient  # noqa: E402
+    from fastapi.testclient import TestClient
 
-from shitstorm.server import ServerConfig, create_app  # noqa: E402
-from shitstorm.server.adapters.facebook import feed_items, signature_ok  # noqa: E402
-from shitstorm.server.config import ConfigError, parse_zendesk_fields  # noqa: E402
-from shitstorm.server.run import is_loopback  # noqa: E402
-from shitstorm.server.schemas import MAX_BATCH_POSTS, MAX_TEXT_CHARS  # noqa: E402
+from shitstorm.server import ServerConfig, create_app
+from shitstorm.server.adapters.facebook import feed_items, signature_ok
+from shitstorm.server.config import ConfigError, parse_zendesk_fields
+from shitstorm.server.run import is_loopback
+from shitstorm.server.schemas import MAX_BATCH_POSTS, MAX_TEXT_CHARS
 
 TOKEN = "t0ken-for-the-tests-only"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -286,7 +286,7 @@ def test_feed_items_skip_what_has_no_text():
 class _Receiver(BaseHTTPRequestHandler):
     received: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         type(self).received.append(json.loads(self.rfile.read(length)))
         self.send_response(200)

@@ -25,17 +25,17 @@ from hypothesis import strategies as st
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
-import warnings  # noqa: E402
+import warnings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's testclient warns about its httpx transport
-    from fastapi.testclient import TestClient  # noqa: E402
+    from fastapi.testclient import TestClient
 
-from shitstorm import helpdesk as helpdesk_sync  # noqa: E402
-from shitstorm.cli import main  # noqa: E402
-from shitstorm.policy import TAG_VOCABULARY  # noqa: E402
-from shitstorm.server import ServerConfig, create_app  # noqa: E402
-from shitstorm.server.config import ConfigError  # noqa: E402
+from shitstorm import helpdesk as helpdesk_sync
+from shitstorm.cli import main
+from shitstorm.policy import TAG_VOCABULARY
+from shitstorm.server import ServerConfig, create_app
+from shitstorm.server.config import ConfigError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "helpdesk"
 TOKEN = "helpdesk-test-token-0123456789"

@@ -126,7 +126,6 @@ def test_the_list_covers_every_operation(api_schema):
 def test_every_endpoint_conforms_to_its_schema(api_schema, path, method):
     # documented status codes, response bodies that match their schema, never a 5xx
     from hypothesis import given
-
     from schemathesis.specs.openapi.checks import positive_data_acceptance
 
     operation = api_schema[path][method]
@@ -150,7 +149,7 @@ def guarded_server(tiny_model_dir, tmp_path):
     env = {**os.environ, "SHITSTORM_API_TOKEN": TOKEN, "PYTHONWARNINGS": "ignore",
            "SHITSTORM_HEADER_TIMEOUT_S": "2"}
     # the log goes to a file: an unread pipe fills up under load and stalls the server's logging
-    log = open(tmp_path / "server.log", "w+", encoding="utf-8")
+    log = open(tmp_path / "server.log", "w+", encoding="utf-8")  # noqa: SIM115 - closed at the end
     proc = subprocess.Popen(serve_cmd("--port", str(port), "--model", str(tiny_model_dir)), env=env,
                             stdout=log, stderr=log, text=True)
     proc.log_path = tmp_path / "server.log"
@@ -258,7 +257,7 @@ def test_soak_64_clients_mixed_requests(guarded_server):
     REQUESTS_PER_CLIENT = 15
 
     async def client(c: httpx.AsyncClient, k: int):
-        for i in range(REQUESTS_PER_CLIENT):
+        for _ in range(REQUESTS_PER_CLIENT):
             pick = rng.random()
             if pick < 0.5:
                 r = await c.post("/v1/score", json=rng.choice(good), headers=AUTH)

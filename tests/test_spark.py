@@ -17,12 +17,12 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
     pytest.skip("Spark needs Java (apt-get install openjdk-17-jre-headless; .ci/run installs it)",
                 allow_module_level=True)
 
-import pyarrow as pa  # noqa: E402  (pyspark and pyarrow come with the test extra)
-import pyarrow.parquet as pq  # noqa: E402
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-import shitstorm  # noqa: E402
-from shitstorm import cli  # noqa: E402
-from shitstorm import spark as ss  # noqa: E402
+import shitstorm
+from shitstorm import cli
+from shitstorm import spark as ss
 
 pytestmark = pytest.mark.slow  # Spark in local mode: starting the JVM takes most of a minute
 
@@ -66,7 +66,7 @@ def test_same_numbers_as_score_many_for_1000_posts(spark):
     rows = _by_id(scored)
     expected = shitstorm.score_many(["" if t is None else t for t in texts])
     assert len(rows) == len(expected)
-    for row, s in zip(rows, expected):
+    for row, s in zip(rows, expected, strict=False):
         assert row["escalation"] == s.escalation and row["publicity_pressure"] == s.publicity_pressure
         assert row["level"] == s.level and row["model_version"] == s.model_version
         assert tuple(row["flags"]) == s.flags
@@ -85,7 +85,7 @@ def test_triage_columns_match_the_library(spark):
     policy = shitstorm.Policy.from_dict({"respond_within": {"P1": 10}})
     rows = _by_id(ss.score(spark.createDataFrame(list(enumerate(texts)), "id long, text string"),
                            triage=True, policy=policy))
-    for row, text in zip(rows, texts):
+    for row, text in zip(rows, texts, strict=False):
         t = shitstorm.triage(shitstorm.score(text or ""), policy)
         assert (row["priority"], row["respond_within"], row["route"], tuple(row["tags"])) == \
                (t.priority, t.respond_within, t.route, t.tags)

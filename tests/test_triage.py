@@ -119,34 +119,9 @@ def test_routes(score, route):
 
 
 # --- tags and advice: stable vocabularies --------------------------------------------------------
-PINNED_TAGS = (
-    "shitstorm_level__none shitstorm_level__low shitstorm_level__elevated shitstorm_level__critical "
-    "shitstorm_priority__p1 shitstorm_priority__p2 shitstorm_priority__p3 shitstorm_priority__p4 "
-    "shitstorm_route__community shitstorm_route__second_level shitstorm_route__legal_pr "
-    "shitstorm_publicity_pressure "
-    "shitstorm_cue__publicity_media shitstorm_cue__publicity_reviews shitstorm_cue__publicity_viral "
-    "shitstorm_cue__mobilization shitstorm_cue__ultimatum shitstorm_cue__legal_threat "
-    "shitstorm_cue__regulator shitstorm_cue__churn_threat shitstorm_cue__insult "
-    "shitstorm_cue__profanity shitstorm_cue__shouting shitstorm_cue__sarcasm "
-    "shitstorm_cue__repeat_failure shitstorm_cue__waiting_time shitstorm_cue__ignored_contact "
-    "shitstorm_cue__money_loss shitstorm_cue__fraud_accusation shitstorm_cue__safety_harm "
-    "shitstorm_cue__discrimination shitstorm_cue__data_protection shitstorm_cue__vulnerable_person "
-    "shitstorm_cue__gratitude "
-    "shitstorm_pii__phone shitstorm_pii__email shitstorm_pii__iban shitstorm_pii__payment_card "
-    "shitstorm_pii__customer_number shitstorm_pii__contract_number shitstorm_pii__order_number "
-    "shitstorm_pii__ticket_number shitstorm_pii__address shitstorm_pii__date_of_birth "
-    "shitstorm_context__reach shitstorm_context__repeat_contact "
-    "shitstorm_flag__empty shitstorm_flag__truncated shitstorm_flag__binary shitstorm_flag__html "
-    "shitstorm_flag__not_german"
-).split()
+PINNED_TAGS = ["shitstorm_level__none", "shitstorm_level__low", "shitstorm_level__elevated", "shitstorm_level__critical", "shitstorm_priority__p1", "shitstorm_priority__p2", "shitstorm_priority__p3", "shitstorm_priority__p4", "shitstorm_route__community", "shitstorm_route__second_level", "shitstorm_route__legal_pr", "shitstorm_publicity_pressure", "shitstorm_cue__publicity_media", "shitstorm_cue__publicity_reviews", "shitstorm_cue__publicity_viral", "shitstorm_cue__mobilization", "shitstorm_cue__ultimatum", "shitstorm_cue__legal_threat", "shitstorm_cue__regulator", "shitstorm_cue__churn_threat", "shitstorm_cue__insult", "shitstorm_cue__profanity", "shitstorm_cue__shouting", "shitstorm_cue__sarcasm", "shitstorm_cue__repeat_failure", "shitstorm_cue__waiting_time", "shitstorm_cue__ignored_contact", "shitstorm_cue__money_loss", "shitstorm_cue__fraud_accusation", "shitstorm_cue__safety_harm", "shitstorm_cue__discrimination", "shitstorm_cue__data_protection", "shitstorm_cue__vulnerable_person", "shitstorm_cue__gratitude", "shitstorm_pii__phone", "shitstorm_pii__email", "shitstorm_pii__iban", "shitstorm_pii__payment_card", "shitstorm_pii__customer_number", "shitstorm_pii__contract_number", "shitstorm_pii__order_number", "shitstorm_pii__ticket_number", "shitstorm_pii__address", "shitstorm_pii__date_of_birth", "shitstorm_context__reach", "shitstorm_context__repeat_contact", "shitstorm_flag__empty", "shitstorm_flag__truncated", "shitstorm_flag__binary", "shitstorm_flag__html", "shitstorm_flag__not_german"]
 
-PINNED_ADVICE = (
-    "answer_fast answer_publicly_personally never_deflect_or_delete pressure_check_merits "
-    "pressure_state_facts pressure_no_public_compensation pii_move_to_private pii_hide_never_repeat "
-    "legal_hand_over insult_stay_factual safety_first data_protection_hand_over "
-    "discrimination_take_seriously vulnerable_person_care own_the_case own_the_case_repeat_contact "
-    "money_concrete_date wide_reach review_reply thank_back"
-).split()
+PINNED_ADVICE = ["answer_fast", "answer_publicly_personally", "never_deflect_or_delete", "pressure_check_merits", "pressure_state_facts", "pressure_no_public_compensation", "pii_move_to_private", "pii_hide_never_repeat", "legal_hand_over", "insult_stay_factual", "safety_first", "data_protection_hand_over", "discrimination_take_seriously", "vulnerable_person_care", "own_the_case", "own_the_case_repeat_contact", "money_concrete_date", "wide_reach", "review_reply", "thank_back"]
 
 
 def test_tag_vocabulary_is_stable():

@@ -51,10 +51,10 @@ def agreement() -> dict:
         "posts": len(ids),
         "level_kappa": cohen_kappa_score(l1, l2),
         "level_kappa_linear": cohen_kappa_score(l1, l2, weights="linear"),
-        "level_exact_agreement": sum(a == b for a, b in zip(l1, l2)) / len(ids),
-        "level_within_one": sum(abs(a - b) <= 1 for a, b in zip(l1, l2)) / len(ids),
+        "level_exact_agreement": sum(a == b for a, b in zip(l1, l2, strict=False)) / len(ids),
+        "level_within_one": sum(abs(a - b) <= 1 for a, b in zip(l1, l2, strict=False)) / len(ids),
         "pressure_kappa": cohen_kappa_score(p1, p2),
-        "pressure_agreement": sum(a == b for a, b in zip(p1, p2)) / len(ids),
+        "pressure_agreement": sum(a == b for a, b in zip(p1, p2, strict=False)) / len(ids),
         "disagreements": [(i, first[i], second[i]) for i in ids
                           if first[i][0] != second[i][0] or first[i][1] != second[i][1]],
     }

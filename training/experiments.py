@@ -18,8 +18,8 @@ import time
 
 import numpy as np
 
-from shitstorm.text.analysis import analyze
 from shitstorm.classifier import EscalationClassifier, decide_levels
+from shitstorm.text.analysis import analyze
 from shitstorm.train.metrics import evaluate
 from training.corpus import corpus_paths, read_posts
 from training.train import GERMEVAL
@@ -101,10 +101,10 @@ def background_variants() -> int:
     judged on out-of-fold predictions (the corpus part: the usual metrics; the real part: the
     share of alarms at the shipped feed base rates; GermEval's offensive tweets: the share scored
     elevated or above). The corpus-only model is judged on the real tweets out of sample."""
-    from shitstorm.train.background import read_real_posts
     from shitstorm.classifier import DECISION_THRESHOLD, HEADS, shift_base_rate
     from shitstorm.model import FEED_BASE_RATES
     from shitstorm.schema import LEVEL_INDEX
+    from shitstorm.train.background import read_real_posts
     from training.train import POTTS
 
     posts = [p for p in read_posts(corpus_paths()) if p.split == "train"]
@@ -112,8 +112,8 @@ def background_variants() -> int:
     yc = np.array([[LEVEL_INDEX[p.level], p.publicity_pressure] for p in posts])
     potts = read_real_posts(POTTS).part(heldout=False).texts
     g = read_real_posts(GERMEVAL).part(heldout=False)
-    other = [t for t, o in zip(g.texts, g.offensive) if not o]
-    offensive = [t for t, o in zip(g.texts, g.offensive) if o]
+    other = [t for t, o in zip(g.texts, g.offensive, strict=False) if not o]
+    offensive = [t for t, o in zip(g.texts, g.offensive, strict=False) if o]
     Xo, Xf = [analyze(t) for t in list(potts) + other], [analyze(t) for t in offensive]
     h = (Xo[len(potts):] + Xf, [0] * len(other) + [1] * len(offensive))
 
@@ -127,7 +127,8 @@ def background_variants() -> int:
 
     variants = {"corpus only": (Xc, yc, None), "background, offensive left out (shipped)": (
         Xc + Xo, np.vstack([yc, np.zeros((len(Xo), 2), dtype=int)]), None),
-        "background, offensive as none": (Xc + Xo + Xf, np.vstack([yc, np.zeros((len(Xo) + len(Xf), 2), dtype=int)]), None)}
+        "background, offensive as none": (
+            Xc + Xo + Xf, np.vstack([yc, np.zeros((len(Xo) + len(Xf), 2), dtype=int)]), None)}
     n = len(Xc)
     for name, (X, y, _) in variants.items():
         t = time.perf_counter()

@@ -26,10 +26,10 @@ from typing import Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from .. import __version__
 from ..policy import Context, triage
@@ -103,7 +103,7 @@ class BodyLimitMiddleware:
         self.limit = limit
         self.timeout = timeout
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope, receive, send):  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         for name, value in scope.get("headers", ()):
@@ -125,7 +125,7 @@ class BodyLimitMiddleware:
                 return {"type": "http.disconnect"}
             try:
                 message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 refused = True
                 if not responded:
                     responded = True
@@ -235,7 +235,7 @@ class MicroBatcher:
                         if not future.done():
                             future.set_exception(exc)
                     continue
-                for (_, future), s in zip(batch, scores):
+                for (_, future), s in zip(batch, scores, strict=False):
                     if not future.done():
                         future.set_result(s)
         finally:
@@ -247,7 +247,7 @@ def _json(data, status: int = 200) -> Response:
                     status_code=status, media_type="application/json")
 
 
-def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: bool = False) -> FastAPI:
+def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: bool = False) -> FastAPI:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
     """The service. ``model`` defaults to the one named by ``config.model_dir`` (or the bundled
     model), loaded at start-up; ``/readyz`` answers 503 until it is loaded. ``drain_on_signal``
     (``shitstorm serve``): SIGTERM and SIGINT first drain the requests in flight."""
@@ -358,7 +358,7 @@ def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: 
         m = current_model()
         scores = await run(m.score_many, [p.text for p in body.posts])
         out = []
-        for p, s in zip(body.posts, scores):
+        for p, s in zip(body.posts, scores, strict=False):
             ctx = Context(**p.context.model_dump()) if p.context else None
             out.append({"id": p.id, **result(s, ctx, lang)})
         return _json({"results": out})

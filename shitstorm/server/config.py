@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from ..errors import ShitstormError
 from ..policy import Policy
@@ -77,9 +77,9 @@ class ServerConfig:
             check_token(self.token, "the API token")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "ServerConfig":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServerConfig:
         env = os.environ if env is None else env
-        get = lambda key: env.get(ENV[key]) or None  # noqa: E731
+        get = lambda key: env.get(ENV[key]) or None
         token = get("token")
         if token is not None:
             check_token(token, ENV["token"])

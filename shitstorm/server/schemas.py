@@ -6,12 +6,12 @@ described field by field so that clients can be generated from ``/openapi.json``
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
-from ..schema import CHANNELS, FLAGS, LEVELS, PII_KINDS, REASON_KINDS
 from ..policy import PRIORITIES, ROUTES
+from ..schema import CHANNELS, FLAGS, LEVELS, PII_KINDS, REASON_KINDS
 
 MAX_TEXT_CHARS = 100_000
 """Longest post text accepted (422 above it). The model reads the first 10,000 characters; the
@@ -46,13 +46,13 @@ class ContextIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    channel: Optional[Channel] = None
-    followers: Optional[Count] = None
-    likes: Optional[Count] = None
-    shares: Optional[Count] = None
-    replies: Optional[Count] = None
-    minutes_since_post: Optional[float] = Field(None, ge=0, allow_inf_nan=False)
-    earlier_contacts: Optional[Count] = None
+    channel: Channel | None = None
+    followers: Count | None = None
+    likes: Count | None = None
+    shares: Count | None = None
+    replies: Count | None = None
+    minutes_since_post: float | None = Field(None, ge=0, allow_inf_nan=False)
+    earlier_contacts: Count | None = None
 
 
 class ScoreRequest(BaseModel):
@@ -61,7 +61,7 @@ class ScoreRequest(BaseModel):
          "context": {"channel": "facebook", "followers": 12000}}]})
 
     text: StrictStr = Field(..., max_length=MAX_TEXT_CHARS, description="the post, as posted")
-    context: Optional[ContextIn] = None
+    context: ContextIn | None = None
 
 
 class BatchPost(ScoreRequest):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from ..schema import Reason
 from .cues import find_reasons
 from .normalise import normalise, prepare
-from ..schema import Reason
 from .style import style_vector
 from .tokenise import STEM_CACHE_SIZE, stem, tokenise
 

@@ -105,9 +105,7 @@ def prepare(text: str) -> Prepared:
         text = _JUNK.sub(" ", text)
     if ("<" in text or "&" in text) and _HTML_HINT.search(text):  # both alternatives need one
         flags.append("html")
-    if not text.strip():
-        flags.append("empty")
-    elif not any(ch.isalnum() or _is_symbol(ch) for ch in text):
+    if not text.strip() or not any(ch.isalnum() or _is_symbol(ch) for ch in text):
         flags.append("empty")
     return Prepared(text, tuple(flags), offsets)
 
@@ -144,7 +142,7 @@ def blank_form(text: str) -> str:
     offset stays an offset into the match view.
 
     >>> blank_form("RT @x: SCHON WIEDER https://t.co/AB")
-    '       SCHON WIEDER                 '
+    '       SCHON WIEDER                '
     """
     if "RT" in text or "http" in text or "www." in text or "HTTP" in text or "WWW." in text \
             or "@" in text:

@@ -26,8 +26,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dataset import DataError, read_hostility_tsv
 from ..text.normalise import _MENTION, _RETWEET, _URL, fold_whitespace
+from .dataset import DataError, read_hostility_tsv
 
 HELDOUT_SHARE = 0.3
 """30% of the real posts are held out for measuring real traffic; 70% train."""
@@ -71,7 +71,7 @@ class RealPosts:
 
     def background(self) -> tuple[str, ...]:
         """The posts used as ``none`` background: all but the offensive ones."""
-        return tuple(t for t, off in zip(self.texts, self.offensive) if not off)
+        return tuple(t for t, off in zip(self.texts, self.offensive, strict=False) if not off)
 
 
 def read_real_posts(path: Path | str, *, text_column: str = "text") -> RealPosts:

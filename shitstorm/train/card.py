@@ -129,8 +129,9 @@ def render_card(manifest: dict) -> str:
                      f"{b['train_part_used']} of the training part used as `none`, {b['heldout']} held out.")
     if data.get("background"):
         lines += [
-            f"  Split rule: a post is held out when the sha256 of its key (casefolded text without",
-            f"  retweet markers, links and handles) falls in the lowest {data.get('background_heldout_share', 0.3):.0%}",
+            "  Split rule: a post is held out when the sha256 of its key (casefolded text without",
+            "  retweet markers, links and handles) falls in the lowest "
+            f"{data.get('background_heldout_share', 0.3):.0%}",
             "  of the range (`shitstorm/train/background.py`); copies and retweets share a side. Offensive",
             "  GermEval tweets are not used as `none`. The held-out part is never used for any choice.",
         ]

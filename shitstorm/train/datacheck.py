@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .dataset import DataError
 from ..schema import LEVELS
+from .dataset import DataError
 
 MIN_ROWS_PER_CLASS = 5
 """Training refuses fewer rows than this of any level or pressure value (or fewer than the

@@ -5,13 +5,13 @@ reported with file, row and what is wrong, before anything is trained or written
 from __future__ import annotations
 
 import csv
-import io
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ShitstormError
-from ..schema import LABEL_COLUMNS, LEVEL_INDEX, LEVELS, PRESSURE_COLUMN, TEXT_COLUMN, LEVEL_COLUMN
+from ..schema import LABEL_COLUMNS, LEVEL_COLUMN, LEVEL_INDEX, LEVELS, PRESSURE_COLUMN, TEXT_COLUMN
 
 MAX_REPORTED_PROBLEMS = 20
 
@@ -48,7 +48,7 @@ def parse_pressure(value: str) -> int:
     raise ValueError(f"publicity_pressure must be 0 or 1, got {value!r}")
 
 
-def read_labelled_csv(paths: list[Path | str], *, rows_filter=None) -> LabelledData:
+def read_labelled_csv(paths: list[Path | str], *, rows_filter=None) -> LabelledData:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
     """Read and validate labelled CSVs. ``rows_filter(row_dict) -> bool`` may skip rows
     (the corpus uses it to pick a split)."""
     csv.field_size_limit(2**31 - 1)  # long posts are data, not an error

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import rankdata
 
+from ..schema import LEVEL_INDEX, LEVELS
 from ..text.analysis import Analysis, analyze
 from .datacheck import class_counts, few_rows_warnings
 from .dataset import LabelledData
 from .metrics import evaluate, reliability_table
-from ..schema import LEVEL_INDEX, LEVELS
 
 BOOTSTRAP_SAMPLES = 1000
 """Resamples per interval: enough for stable 2.5% and 97.5% percentiles (±0.005 between seeds on

@@ -61,7 +61,7 @@ def register_variant(text: str, i: int) -> str:
     one in three, a hashtag or an emoji for one in three. Words of the post stay as they are.
 
     >>> register_variant("Wo bleibt mein Paket?", 3)
-    '@lisa_mue @nordlicht_77 @FlinkPaket Wo bleibt mein Paket? https://t.co/8A7f3kQ2'
+    '@kaffeejunkie @tom_hh @FlinkPaket Wo bleibt mein Paket? https://t.co/af8df4c5e0 #frage'
     """
     h = hashlib.sha256(f"{i}:{text}".encode()).digest()
     handles = [_pick(_PEOPLE, h, 1 + k) for k in range(h[0] % 3)] + [_pick(_COMPANY, h, 5)]

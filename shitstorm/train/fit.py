@@ -4,24 +4,24 @@ then writes model + manifest + card (atomically) to the output directory."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from .. import __version__
+from ..classifier import HEADS, EscalationClassifier, head_targets
+from ..model import FEED_BASE_RATES, Model, check_base_rates
+from ..persist import save_model_dir
+from ..schema import LEVEL_INDEX
 from ..text.analysis import analyze
 from .background import HELDOUT_SHARE, read_real_posts
 from .baseline import baseline_metrics
 from .card import render_card
-from ..classifier import HEADS, EscalationClassifier, head_targets
 from .datacheck import check_trainable
 from .dataset import LabelledData
 from .evaluation import register_variant, traffic_report
 from .metrics import evaluate, reliability_table
-from ..model import FEED_BASE_RATES, Model, check_base_rates
-from ..persist import save_model_dir
-from ..schema import LEVEL_INDEX
 
 
 def _analyses(texts, say):

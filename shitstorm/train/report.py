@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ShitstormError
-from .evaluate import METRIC_LABELS, Predictions
 from ..schema import LEVELS
+from .evaluate import METRIC_LABELS, Predictions
 
 REPORT_FILE = "report.html"
 PICTURES = ("reliability_escalation.png", "reliability_publicity_pressure.png", "precision_recall.png")

@@ -27,9 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..persist import CARD_FILE, MANIFEST_FILE
 from .background import _SPLIT_RANGE, split_key
 from .dataset import DataError, LabelledData, read_labelled_csv
-from ..persist import CARD_FILE, MANIFEST_FILE
 
 OWN_HELDOUT_SHARE = 0.2
 """One in five of the team's rows is held out to compare the models on."""

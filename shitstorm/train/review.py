@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..classifier import HEADS, shift_base_rate
+from ..schema import LABEL_COLUMNS, TEXT_COLUMN
 from ..text.analysis import analyze
 from .background import split_key
-from ..classifier import HEADS, shift_base_rate
 from .dataset import DataError
-from ..schema import LABEL_COLUMNS, TEXT_COLUMN
 
 DISAGREEMENT_MIN = 0.25
 """An inner head's probability above its outer head's by at least this much counts as the heads

@@ -20,4 +20,4 @@ def score_and_triage_many(app: FastAPI, texts: list[str], contexts: list | None 
     model = app.state.current_model()
     scores = model.score_many(texts)
     contexts = contexts or [None] * len(texts)
-    return [(s, triage(s, app.state.config.policy, c, lang=lang)) for s, c in zip(scores, contexts)]
+    return [(s, triage(s, app.state.config.policy, c, lang=lang)) for s, c in zip(scores, contexts, strict=False)]

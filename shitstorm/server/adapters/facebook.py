@@ -126,7 +126,7 @@ def make_router(app: FastAPI, config: ServerConfig) -> APIRouter:
                                               [{"channel": "facebook"}] * len(items))
         delivered = 0
         if sink is not None:
-            records = [_record(i, s, t, config.fb_sink_text) for i, (s, t) in zip(items, results)]
+            records = [_record(i, s, t, config.fb_sink_text) for i, (s, t) in zip(items, results, strict=False)]
             delivered = await sink.deliver(records)
         return FacebookSummary(received=len(items), scored=len(results), delivered=delivered)
 

@@ -37,7 +37,7 @@ def parse_payload(payload: dict) -> HelpdeskItem:
         prefix, data = f"{WRAPPER}.ticket_", inner
     else:
         prefix, data = "", payload
-    key = (lambda name: f"ticket_{name}") if prefix else (lambda name: name)  # noqa: E731
+    key = (lambda name: f"ticket_{name}") if prefix else (lambda name: name)
     ticket_id = ticket_id_of(data.get("ticket_id"), f"{WRAPPER}.ticket_id" if prefix else "ticket_id")
     text = text_of(data, (key("latest_public_comment"), key("description")))
     if text is None:

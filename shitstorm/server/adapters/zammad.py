@@ -22,8 +22,14 @@ import hmac
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 
-from ...helpdesk import (PayloadError, channel_from_zammad_type, parse_tags, text_of, ticket_id_of,
-                              zammad_article_from_customer)
+from ...helpdesk import (
+    PayloadError,
+    channel_from_zammad_type,
+    parse_tags,
+    text_of,
+    ticket_id_of,
+    zammad_article_from_customer,
+)
 from ..config import ServerConfig
 from .zendesk import HelpdeskItem, helpdesk_router
 

@@ -23,15 +23,30 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from ...helpdesk import (VENDOR_LABELS, PayloadError, Settings, SyncConfigError, SyncError,
-                              channel_from_zendesk_via, field_values, parse_json_object, parse_tags,
-                              settings_from_env, skipped_result, text_of, ticket_id_of, webhook_result, writeback)
+from ...helpdesk import (
+    VENDOR_LABELS,
+    PayloadError,
+    Settings,
+    SyncConfigError,
+    SyncError,
+    channel_from_zendesk_via,
+    field_values,
+    parse_json_object,
+    parse_tags,
+    settings_from_env,
+    skipped_result,
+    text_of,
+    ticket_id_of,
+    webhook_result,
+    writeback,
+)
 from ..config import ConfigError, ServerConfig
 from .common import score_and_triage
 
