@@ -252,10 +252,12 @@ def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: 
     config = config or ServerConfig.from_env()
     state = {"model": model}
     drain = Drain()
-    executor = ThreadPoolExecutor(SCORING_THREADS, thread_name_prefix="shitstorm-score")
+    threads: dict = {"pool": None}  # made on first use: an app may be started and stopped again
 
     async def run(fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        if threads["pool"] is None:
+            threads["pool"] = ThreadPoolExecutor(SCORING_THREADS, thread_name_prefix="shitstorm-score")
+        return await asyncio.get_running_loop().run_in_executor(threads["pool"], fn, *args)
 
     def lifespan(app):
         import contextlib
@@ -270,7 +272,9 @@ def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: 
             if drain_on_signal:
                 _drain_on_signals(drain, asyncio.get_running_loop())
             yield
-            executor.shutdown(wait=False)
+            pool, threads["pool"] = threads["pool"], None
+            if pool is not None:
+                pool.shutdown(wait=False)
 
         return cm(app)
 
