@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -19,7 +20,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def all_rows(path) -> list[tuple]:
-    with sqlite3.connect(path) as con:
+    with closing(sqlite3.connect(path)) as con, con:
         return con.execute("SELECT * FROM feedback").fetchall()
 
 
@@ -78,7 +79,7 @@ def test_missing_or_foreign_file_is_a_clear_error(tmp_path):
     (tmp_path / "junk.sqlite3").write_bytes(b"this is not a database " * 50)
     with pytest.raises(FeedbackError, match="not a readable SQLite file"):
         FeedbackStore(tmp_path / "junk.sqlite3")
-    with sqlite3.connect(tmp_path / "other.sqlite3") as con:
+    with closing(sqlite3.connect(tmp_path / "other.sqlite3")) as con, con:
         con.execute("CREATE TABLE kunden (name TEXT)")
     with pytest.raises(FeedbackError, match="not a shitstorm feedback file"):
         FeedbackStore(tmp_path / "other.sqlite3", create=True)

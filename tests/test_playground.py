@@ -355,8 +355,9 @@ def feedback_server(tiny_model, tmp_path_factory):
 
 def stored(db) -> list[tuple]:
     import sqlite3
+    from contextlib import closing
 
-    with sqlite3.connect(db) as con:
+    with closing(sqlite3.connect(db)) as con, con:
         return con.execute("SELECT verdict, level, publicity_pressure, source, text FROM feedback").fetchall()
 
 
