@@ -54,13 +54,12 @@ def pattern_to_regex(pattern: str) -> str:
     return r"\s+".join(words)
 
 
-def parse_lexicon(text: str, name: str) -> tuple[Entry, ...]:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
-    """Parse one lexicon file's text; ``name`` is the file name used in error messages."""
-    family_from_name = name.rsplit("/", 1)[-1].removesuffix(".tsv")
-    entries: list[Entry] = []
-    seen: set[str] = set()
-    header_seen = False
-    saw_source = False
+def _rows(text: str, name: str, header: tuple[str, ...]):
+    """The data rows of a lexicon-style TSV as ``(line number, four stripped cells, weight)``:
+    ``#`` lines and blank lines skipped, the header checked, every row of four cells with a
+    weight in (0, ``MAX_WEIGHT``] and a note. Raises ``LexiconError`` naming file and line, also
+    when no ``# source:`` line says where the entries come from."""
+    header_seen = saw_source = False
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -69,17 +68,13 @@ def parse_lexicon(text: str, name: str) -> tuple[Entry, ...]:  # noqa: C901 - to
             continue
         cols = line.split("\t")
         if not header_seen:
-            if tuple(cols) != HEADER:
-                raise LexiconError(f"{name}:{lineno}: header must be {HEADER}, got {tuple(cols)}")
+            if tuple(cols) != header:
+                raise LexiconError(f"{name}:{lineno}: header must be {header}, got {tuple(cols)}")
             header_seen = True
             continue
         if len(cols) != 4:
             raise LexiconError(f"{name}:{lineno}: expected 4 tab-separated columns, got {len(cols)}")
-        pattern, family, weight_s, note = (c.strip() for c in cols)
-        if family not in CUE_FAMILIES or family in RULE_FAMILIES:
-            raise LexiconError(f"{name}:{lineno}: unknown cue family {family!r}")
-        if family != family_from_name:
-            raise LexiconError(f"{name}:{lineno}: family {family!r} in the file for {family_from_name!r}")
+        key, family, weight_s, note = (c.strip() for c in cols)
         try:
             weight = float(weight_s)
         except ValueError:
@@ -88,6 +83,21 @@ def parse_lexicon(text: str, name: str) -> tuple[Entry, ...]:  # noqa: C901 - to
             raise LexiconError(f"{name}:{lineno}: weight {weight} outside (0, {MAX_WEIGHT}]")
         if not note:
             raise LexiconError(f"{name}:{lineno}: every entry needs a note saying what it catches")
+        yield lineno, (key, family, note), weight
+    if not saw_source:
+        raise LexiconError(f"{name}: a '# source:' line saying where the entries come from is required")
+
+
+def parse_lexicon(text: str, name: str) -> tuple[Entry, ...]:
+    """Parse one lexicon file's text; ``name`` is the file name used in error messages."""
+    family_from_name = name.rsplit("/", 1)[-1].removesuffix(".tsv")
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for lineno, (pattern, family, note), weight in _rows(text, name, HEADER):
+        if family not in CUE_FAMILIES or family in RULE_FAMILIES:
+            raise LexiconError(f"{name}:{lineno}: unknown cue family {family!r}")
+        if family != family_from_name:
+            raise LexiconError(f"{name}:{lineno}: family {family!r} in the file for {family_from_name!r}")
         key = pattern.casefold()
         if key in seen:
             raise LexiconError(f"{name}:{lineno}: duplicate pattern {pattern!r}")
@@ -98,8 +108,6 @@ def parse_lexicon(text: str, name: str) -> tuple[Entry, ...]:  # noqa: C901 - to
         except re.error as exc:
             raise LexiconError(f"{name}:{lineno}: bad regular expression {pattern!r}: {exc}") from None
         entries.append(Entry(pattern, family, weight, note, regex))
-    if not saw_source:
-        raise LexiconError(f"{name}: a '# source:' line saying where the entries come from is required")
     if not entries:
         raise LexiconError(f"{name}: no entries")
     return tuple(entries)
@@ -124,41 +132,16 @@ def parse_accounts(text: str, name: str) -> Mapping[str, Account]:
     Rejects duplicates, handles that are not ``\\w{2,}``, other families, bad weights, empty
     notes and a missing ``# source:`` line."""
     out: dict[str, Account] = {}
-    header_seen = saw_source = False
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        if line.startswith("#"):
-            saw_source = saw_source or line.lower().startswith("# source:")
-            continue
-        cols = line.split("\t")
-        if not header_seen:
-            if tuple(cols) != ACCOUNTS_HEADER:
-                raise LexiconError(f"{name}:{lineno}: header must be {ACCOUNTS_HEADER}, got {tuple(cols)}")
-            header_seen = True
-            continue
-        if len(cols) != 4:
-            raise LexiconError(f"{name}:{lineno}: expected 4 tab-separated columns, got {len(cols)}")
-        handle, family, weight_s, note = (c.strip() for c in cols)
+    for lineno, (handle, family, note), weight in _rows(text, name, ACCOUNTS_HEADER):
         handle = handle.removeprefix("@")
         if not _HANDLE.fullmatch(handle):
             raise LexiconError(f"{name}:{lineno}: {handle!r} is not a handle (letters, digits, _)")
         if family not in ACCOUNT_FAMILIES:
             raise LexiconError(f"{name}:{lineno}: family {family!r} is not one of {sorted(ACCOUNT_FAMILIES)}")
-        try:
-            weight = float(weight_s)
-        except ValueError:
-            raise LexiconError(f"{name}:{lineno}: weight {weight_s!r} is not a number") from None
-        if not 0 < weight <= MAX_WEIGHT:
-            raise LexiconError(f"{name}:{lineno}: weight {weight} outside (0, {MAX_WEIGHT}]")
-        if not note:
-            raise LexiconError(f"{name}:{lineno}: every entry needs a note saying what it catches")
         key = handle.casefold()
         if key in out:
             raise LexiconError(f"{name}:{lineno}: duplicate handle {handle!r}")
         out[key] = Account(key, family, weight, note)
-    if not saw_source:
-        raise LexiconError(f"{name}: a '# source:' line saying where the entries come from is required")
     if not out:
         raise LexiconError(f"{name}: no entries")
     return MappingProxyType(out)
