@@ -51,6 +51,23 @@ def _rates(rates: dict) -> str:
     return ", ".join(f"`{k}` {v:.3%}" if v < 0.01 else f"`{k}` {v:.1%}" for k, v in rates.items())
 
 
+def cv_reliability_credits(manifest: dict) -> list[str]:
+    """The rows of the cross-validated table (calibration errors left out: the calibrators were
+    fitted on those predictions), the reliability tables and the credits: the part every model
+    card shares."""
+    m = manifest.get("metrics", {})
+    cv = m.get("cross_validated", {})
+    lines = [f"| {label} | {_fmt(cv.get(key))} |" for key, label in METRIC_ROWS
+             if key in cv and not key.endswith("_ece")]
+    rel = m.get("reliability", {})
+    for head, title in (("escalation", "escalation"), ("publicity_pressure", "publicity pressure")):
+        if head in rel:
+            lines += ["", f"### Reliability of `{title}` ({rel.get('source', '')})", "", _reliability(rel[head])]
+    if manifest.get("credits"):
+        lines += ["", "## Credits", ""] + [f"- {c}" for c in manifest["credits"]]
+    return lines
+
+
 def render_card(manifest: dict) -> str:
     if manifest.get("own_data"):  # a team's own model describes the team's data
         from .own_card import render_own_card
@@ -166,15 +183,7 @@ def render_card(manifest: dict) -> str:
     lines += [f"Cross-validated on the training data ({cv.get('n', '?')} posts incl. background, out-of-fold;",
               "the calibrators were fitted on these same predictions, so calibration error is only",
               "meaningful on the test split):", "", "| metric | value |", "|---|---:|"]
-    for key, label in METRIC_ROWS:
-        if key in cv and not key.endswith("_ece"):
-            lines.append(f"| {label} | {_fmt(cv.get(key))} |")
-    rel = m.get("reliability", {})
-    for head, title in (("escalation", "escalation"), ("publicity_pressure", "publicity pressure")):
-        if head in rel:
-            lines += ["", f"### Reliability of `{title}` ({rel.get('source', '')})", "", _reliability(rel[head])]
-    if manifest.get("credits"):
-        lines += ["", "## Credits", ""] + [f"- {c}" for c in manifest["credits"]]
+    lines += cv_reliability_credits(manifest)
     lines += ["", "## Reproduce", "Every number above was produced by (from the repository root; for the",
               "shipped model `python -m training.train` runs exactly this command):", "", "```",
               manifest.get("command", "shitstorm train ..."), "```", ""]

@@ -8,7 +8,7 @@ hands any manifest with an ``own_data`` entry to ``render_own_card``.
 
 from __future__ import annotations
 
-from .card import METRIC_ROWS, _fmt, _metric_table, _rates, _reliability
+from .card import _metric_table, _rates, cv_reliability_credits
 
 
 def _comparison(own: dict) -> list[str]:
@@ -82,14 +82,6 @@ def render_own_card(manifest: dict) -> str:
         lines.append("")
     lines += [f"Cross-validated on the training data ({cv.get('n', '?')} rows, out-of-fold):", "",
               "| metric | value |", "|---|---:|"]
-    for key, label in METRIC_ROWS:
-        if key in cv and not key.endswith("_ece"):
-            lines.append(f"| {label} | {_fmt(cv.get(key))} |")
-    rel = m.get("reliability", {})
-    for head, title in (("escalation", "escalation"), ("publicity_pressure", "publicity pressure")):
-        if head in rel:
-            lines += ["", f"### Reliability of `{title}` ({rel.get('source', '')})", "", _reliability(rel[head])]
-    if manifest.get("credits"):
-        lines += ["", "## Credits", ""] + [f"- {c}" for c in manifest["credits"]]
+    lines += cv_reliability_credits(manifest)
     lines += ["", "## Reproduce", "", "```", manifest.get("command", "shitstorm train ..."), "```", ""]
     return "\n".join(lines)
