@@ -42,8 +42,7 @@ from .features import (
     StyleFeatures,
     _token_char_ngrams,
 )
-
-HEADS: tuple[str, ...] = ("ge_low", "escalation", "critical", "publicity_pressure")
+from .schema import HEADS
 
 DECISION_THRESHOLD = 0.5
 """A head decides "yes" when its probability, for the stated base rates, is at least 0.5: more

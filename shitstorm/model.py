@@ -12,13 +12,9 @@ import numpy as np
 
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
 from .pii import find_pii
-from .schema import EVIDENCE_CUE, LEVELS, PiiFinding, Reason, Score
+from .schema import EVIDENCE_CUE, HEADS, LEVELS, PiiFinding, Reason, Score
 from .text.analysis import Analysis, analyze
 from .text.normalise import blank_form, prepare
-
-HEADS = ("ge_low", "escalation", "critical", "publicity_pressure")
-"""The model's heads, lowest level first (``classifier.HEADS``; repeated here so that this
-module does not import scikit-learn)."""
 
 FEED_BASE_RATES: Mapping[str, float] = {
     "ge_low": 0.25,

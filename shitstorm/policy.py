@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import ShitstormError
-from .schema import CHANNELS, CUE_FAMILIES, FLAGS, LEVEL_INDEX, LEVELS, PII_KINDS, Score
+from .schema import CHANNELS, CUE_FAMILIES, FLAGS, HEADS, LEVEL_INDEX, LEVELS, PII_KINDS, Score
 
 __all__ = ["Advice", "Context", "Policy", "PolicyError", "Triage", "triage", "TAG_VOCABULARY",
            "ADVICE_IDS", "PRIORITIES", "ROUTES"]
@@ -265,7 +265,7 @@ _SCHEMA: dict[str, Any] = {
                 "growth_min_engagement": "count", "earlier_contacts": "count"},
     "routes": {r: {"cues": "cue_list", "levels": "level_list", "cue_min_level": "level"}
                for r in ("legal_pr", "second_level")},
-    "base_rates": {h: "share" for h in ("ge_low", "escalation", "critical", "publicity_pressure")},
+    "base_rates": {h: "share" for h in HEADS},
 }
 
 

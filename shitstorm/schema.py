@@ -12,6 +12,10 @@ LEVELS: tuple[str, ...] = ("none", "low", "elevated", "critical")
 
 LEVEL_INDEX: dict[str, int] = {name: i for i, name in enumerate(LEVELS)}
 
+HEADS: tuple[str, ...] = ("ge_low", "escalation", "critical", "publicity_pressure")
+"""The model's heads, lowest level first: P(level ≥ low), P(level ≥ elevated), P(critical),
+P(publicity pressure). Base rates, thresholds and training rates are keyed by these names."""
+
 ESCALATION_MIN_LEVEL = "elevated"
 """``Score.escalation`` is the calibrated probability that the level is at least this."""
 
