@@ -70,7 +70,8 @@ def sha256_file(path: Path) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    import nltk
+    from importlib.metadata import version  # not ``import nltk``: it takes a second to import
+
     import numpy
     import scipy
     import sklearn
@@ -79,7 +80,7 @@ def library_versions() -> dict[str, str]:
     from . import __version__
 
     return {"shitstorm": __version__, "scikit-learn": sklearn.__version__,
-            "numpy": numpy.__version__, "scipy": scipy.__version__, "nltk": nltk.__version__,
+            "numpy": numpy.__version__, "scipy": scipy.__version__, "nltk": version("nltk"),
             "skops": skops.__version__}
 
 
