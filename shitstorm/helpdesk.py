@@ -54,13 +54,6 @@ ticket attributes (Zammad)."""
 
 FIELDS_ENV = {"zendesk": "SHITSTORM_ZENDESK_FIELDS", "freshdesk": "SHITSTORM_FRESHDESK_FIELDS",
               "zammad": "SHITSTORM_ZAMMAD_FIELDS"}
-CREDENTIAL_ENV = {
-    "zendesk": ("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "ZENDESK_URL"),
-    "freshdesk": ("FRESHDESK_DOMAIN", "FRESHDESK_API_KEY", "FRESHDESK_URL"),
-    "zammad": ("ZAMMAD_URL", "ZAMMAD_TOKEN"),
-}
-"""Environment variables holding each vendor's address and credentials (``*_URL`` overrides the
-address built from the subdomain / domain: self-hosted instances, tests)."""
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 15.0
@@ -191,7 +184,9 @@ def zammad_plan(ticket_id: int, tri: Triage, values: Mapping[str, Any], attribut
     return plan
 
 
-PLANNERS = {"zendesk": zendesk_plan, "freshdesk": freshdesk_plan, "zammad": zammad_plan}
+Planner = Callable[[int, Triage, Mapping[str, Any], Mapping[str, Any], Iterable[str] | None], list[ApiRequest]]
+"""``(ticket_id, triage, field values, field mapping, existing tags) -> requests``."""
+PLANNERS: dict[str, Planner] = {"zendesk": zendesk_plan, "freshdesk": freshdesk_plan, "zammad": zammad_plan}
 
 
 def custom_field_values(vendor: str, values: Mapping[str, Any], fields: Mapping[str, Any]):
@@ -347,7 +342,15 @@ def parse_field_map(spec: str, var: str, ids: bool) -> dict[str, Any]:
     return out
 
 
-def is_loopback_host(host: str | None) -> bool:
+def fields_from_env(vendor: str, env: Mapping[str, str]) -> dict[str, Any]:
+    """The vendor's field mapping from ``FIELDS_ENV[vendor]``: Zendesk's custom-field ids, the
+    other vendors' field or attribute names (``{}`` when the variable is unset)."""
+    return parse_field_map(env.get(FIELDS_ENV[vendor]) or "", FIELDS_ENV[vendor], ids=vendor == "zendesk")
+
+
+def is_loopback(host: str | None) -> bool:
+    """``localhost`` or a loopback IP address (``127.0.0.0/8``, ``::1``, with or without brackets):
+    where ``shitstorm serve`` may listen without a token, and an instance URL may be ``http://``."""
     if not host:
         return False
     if host == "localhost":
@@ -364,7 +367,7 @@ def check_base_url(url: str, var: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise SyncConfigError(f"{var} must be an https:// URL, not {url!r}")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise SyncConfigError(f"{var} must use https:// (plain http:// only to a loopback address)")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise SyncConfigError(f"{var} must not contain credentials, a query or a fragment")
@@ -404,7 +407,7 @@ def settings_from_env(vendor: str, env: Mapping[str, str] | None = None) -> Sett
         if missing:
             raise SyncConfigError(f"{VENDOR_LABELS[vendor]}: set the environment variable(s) {', '.join(missing)}")
 
-    fields = parse_field_map(env.get(FIELDS_ENV[vendor], ""), FIELDS_ENV[vendor], ids=vendor == "zendesk")
+    fields = fields_from_env(vendor, env)
     if vendor == "zendesk":
         need(*(() if "ZENDESK_URL" in env else ("ZENDESK_SUBDOMAIN",)), "ZENDESK_EMAIL", "ZENDESK_API_TOKEN")
         base = _host_url(env, "ZENDESK_URL", "ZENDESK_SUBDOMAIN", ".zendesk.com")
@@ -554,7 +557,8 @@ class HelpdeskClient:
         return PLANNERS[self.vendor](ticket_id, tri, values, self.settings.fields, existing_tags)
 
     def fetch(self, ticket_id: int) -> TicketText:
-        return getattr(self, f"_fetch_{self.vendor}")(ticket_id)
+        readers = {"zendesk": self._fetch_zendesk, "freshdesk": self._fetch_freshdesk, "zammad": self._fetch_zammad}
+        return readers[self.vendor](ticket_id)
 
     def current_tags(self, ticket_id: int) -> list[str]:
         if self.vendor == "zammad":
@@ -577,16 +581,17 @@ class HelpdeskClient:
         ticket = self.fetch_ticket(ticket_id)
         data = self.request("GET", f"/api/v2/tickets/{ticket_id}/comments.json", params={"sort_order": "desc"})
         comments = data.get("comments") if isinstance(data, dict) else None
-        text = None
+        text: str | None = None
         requester = ticket.get("requester_id")
         for c in comments or []:  # newest first: the requester's latest public comment
             if isinstance(c, dict) and c.get("public") and c.get("author_id") == requester:
-                text = c.get("plain_body") or c.get("body")
-                if isinstance(text, str) and text.strip():
+                body = c.get("plain_body") or c.get("body")
+                if isinstance(body, str) and body.strip():
+                    text = body
                     break
-                text = None
         if text is None:
-            text = ticket.get("description") if isinstance(ticket.get("description"), str) else ""
+            description = ticket.get("description")
+            text = description if isinstance(description, str) else ""
         return TicketText(ticket_id, text, channel_from_zendesk_via(ticket.get("via")),
                           tuple(t for t in ticket.get("tags") or [] if isinstance(t, str)))
 
@@ -641,10 +646,6 @@ def zammad_article_from_customer(article: Mapping[str, Any]) -> bool:
     if "sender_id" in article:
         return article.get("sender_id") == ZAMMAD_CUSTOMER_SENDER_ID
     return True
-
-
-def client_from_env(vendor: str, env: Mapping[str, str] | None = None, **kwargs) -> HelpdeskClient:
-    return HelpdeskClient(settings_from_env(vendor, env), **kwargs)
 
 
 # --- sync -------------------------------------------------------------------------------------

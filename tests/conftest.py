@@ -83,3 +83,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(
             f"{deselected} slow tests not run (retraining, Spark, the real browser, the live "
             "server): run them with `python -m pytest -m slow` (CI does).")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that started a real server (``item.server_log``, test_server_live.py) shows
+    the server's log in its report."""
+    outcome = yield
+    report = outcome.get_result()
+    log = getattr(item, "server_log", None)
+    if report.failed and log is not None and Path(log).is_file():
+        report.sections.append(("server log", Path(log).read_text(encoding="utf-8", errors="replace")))

@@ -18,10 +18,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's testclient warns about its httpx transport
     from fastapi.testclient import TestClient
 
+from shitstorm.helpdesk import is_loopback
 from shitstorm.server import ServerConfig, create_app
 from shitstorm.server.adapters.facebook import feed_items, signature_ok
-from shitstorm.server.config import ConfigError, parse_zendesk_fields
-from shitstorm.server.run import is_loopback
+from shitstorm.server.config import ConfigError
 from shitstorm.server.schemas import MAX_BATCH_POSTS, MAX_TEXT_CHARS
 
 TOKEN = "t0ken-for-the-tests-only"
@@ -187,15 +187,23 @@ def test_config_from_env_validates(tmp_path):
         ServerConfig.from_env({"SHITSTORM_API_TOKEN_FILE": str(tf)})
     with pytest.raises(ConfigError, match="SHITSTORM_MAX_BODY_BYTES"):
         ServerConfig.from_env({"SHITSTORM_MAX_BODY_BYTES": "viel"})
-    assert parse_zendesk_fields("level=360001, priority=360002") == {"level": 360001, "priority": 360002}
-    with pytest.raises(ConfigError, match="NAME=FIELD_ID"):
-        parse_zendesk_fields("stufe=1")
+    zendesk = lambda spec: ServerConfig.from_env({"SHITSTORM_ZENDESK_FIELDS": spec}).zendesk_fields
+    assert zendesk("level=360001, priority=360002") == {"level": 360001, "priority": 360002}
+    with pytest.raises(ConfigError, match="SHITSTORM_ZENDESK_FIELDS: 'stufe=1' is not NAME=FIELD_ID"):
+        zendesk("stufe=1")
 
 
 def test_loopback_detection():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
-    assert is_loopback("127.0.0.2")
+    assert is_loopback("127.0.0.2") and is_loopback("[::1]")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.org")
+
+
+def test_sink_priority_is_one_of_the_triage_priorities():
+    assert ServerConfig.from_env({}).fb_sink_min_priority == "P4"  # every post reaches the sink
+    assert ServerConfig.from_env({"SHITSTORM_FB_SINK_MIN_PRIORITY": "P1"}).fb_sink_min_priority == "P1"
+    with pytest.raises(ConfigError, match="SHITSTORM_FB_SINK_MIN_PRIORITY must be one of P1, P2, P3, P4"):
+        ServerConfig.from_env({"SHITSTORM_FB_SINK_MIN_PRIORITY": "P5"})
 
 
 # --- Facebook adapter ------------------------------------------------------------------------------

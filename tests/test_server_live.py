@@ -38,30 +38,40 @@ def serve_cmd(*args):
     return ([EXE] if EXE else [sys.executable, "-m", "shitstorm.cli"]) + ["serve", *args]
 
 
-@pytest.fixture()
-def live_server(tiny_model_dir):
+def start_server(request, model_dir, log_path, **extra_env):
+    """``shitstorm serve`` on a free loopback port, ready to answer; yields ``(base, port, proc)``.
+    Its output goes to ``log_path`` (``proc.log_path``), not to a pipe: an unread pipe fills up and
+    stalls the server's logging. A failing test's report shows the log (conftest.py)."""
     port = free_port()
-    env = {**os.environ, "SHITSTORM_API_TOKEN": TOKEN, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.Popen(serve_cmd("--port", str(port), "--model", str(tiny_model_dir)), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
+    env = {**os.environ, "SHITSTORM_API_TOKEN": TOKEN, "PYTHONWARNINGS": "ignore", **extra_env}
+    request.node.server_log = log_path
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(serve_cmd("--port", str(port), "--model", str(model_dir)), env=env,
+                                stdout=log, stderr=log, text=True)
+        proc.log_path = log_path
         try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"server did not start: {proc.stderr.read()}")
-        time.sleep(0.2)
-    yield base, proc
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    proc.stdout.close()
-    proc.stderr.close()
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"server did not start: {log_path.read_text(encoding='utf-8')}")
+                time.sleep(0.2)
+            yield base, port, proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture()
+def live_server(request, tiny_model_dir, tmp_path):
+    for base, _, proc in start_server(request, tiny_model_dir, tmp_path / "server.log"):
+        yield base, proc
 
 
 def test_real_server_scores_over_http_and_shuts_down_gracefully(live_server):
@@ -77,7 +87,7 @@ def test_real_server_scores_over_http_and_shuts_down_gracefully(live_server):
     # uvicorn finishes open requests, runs the shutdown, then re-raises SIGTERM (exit status -15,
     # what a process manager expects of a service it stopped)
     assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
-    log = proc.stderr.read()
+    log = proc.log_path.read_text(encoding="utf-8")
     assert "Application shutdown complete" in log
     assert "POST /v1/score 200" in log and "POST /v1/score 401" in log
     assert "BILD" not in log and "0171" not in log and TOKEN not in log
@@ -144,32 +154,8 @@ def test_every_endpoint_conforms_to_its_schema(api_schema, path, method):
 
 # --- issue 12: limits and drain on the real server (loopback only) -------------------------------
 @pytest.fixture()
-def guarded_server(tiny_model_dir, tmp_path):
-    port = free_port()
-    env = {**os.environ, "SHITSTORM_API_TOKEN": TOKEN, "PYTHONWARNINGS": "ignore",
-           "SHITSTORM_HEADER_TIMEOUT_S": "2"}
-    # the log goes to a file: an unread pipe fills up under load and stalls the server's logging
-    log = open(tmp_path / "server.log", "w+", encoding="utf-8")  # noqa: SIM115 - closed at the end
-    proc = subprocess.Popen(serve_cmd("--port", str(port), "--model", str(tiny_model_dir)), env=env,
-                            stdout=log, stderr=log, text=True)
-    proc.log_path = tmp_path / "server.log"
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"server did not start: {proc.log_path.read_text()}")
-        time.sleep(0.2)
-    yield base, port, proc
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    log.close()
+def guarded_server(request, tiny_model_dir, tmp_path):
+    yield from start_server(request, tiny_model_dir, tmp_path / "server.log", SHITSTORM_HEADER_TIMEOUT_S="2")
 
 
 def _big_batch(n=1000, chars=990):

@@ -14,15 +14,19 @@ and an access log of method, path (no query string), status and time: never a bo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
 import signal
 import threading
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from importlib import resources
-from typing import Literal
+from types import FrameType
+from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,9 +34,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
-from ..policy import Context, triage
+from ..policy import Context, Policy, triage
+from ..schema import Score
 from .config import ServerConfig
 from .schemas import BatchRequest, BatchResponse, Health, ModelInfo, ScoreRequest, ScoreResponse
 
@@ -56,7 +62,7 @@ connections are answered while a batch is scored."""
 class Drain:
     """Requests in flight, and whether the process is shutting down (then new requests get 503)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.draining = False
         self.inflight = 0
         self.deadline = float("inf")
@@ -73,11 +79,11 @@ class DrainMiddleware:
     """While draining, every request is answered 503 with ``Connection: close`` (``/healthz``
     still says the process is up); otherwise it counts the requests in flight."""
 
-    def __init__(self, app, drain: Drain):
+    def __init__(self, app: ASGIApp, drain: Drain):
         self.app = app
         self.drain = drain
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if self.drain.draining and scope["path"] != "/healthz":
@@ -98,73 +104,88 @@ class BodyLimitMiddleware:
     """Refuse bodies over ``limit`` bytes with 413, by Content-Length or while streaming, and
     bodies that take longer than ``timeout`` seconds to arrive with 408."""
 
-    def __init__(self, app, limit: int, timeout: float = BODY_TIMEOUT_S):
+    def __init__(self, app: ASGIApp, limit: int, timeout: float = BODY_TIMEOUT_S):
         self.app = app
         self.limit = limit
         self.timeout = timeout
 
-    async def __call__(self, scope, receive, send):  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.limit:
-                    return await _too_large(send, self.limit)
-        seen = 0
-        responded = False
-        refused = False
-        deadline = time.monotonic() + self.timeout
-
-        async def limited_receive():
-            nonlocal seen, refused, responded
-            if refused:
-                return {"type": "http.disconnect"}
-            try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                refused = True
-                if not responded:
-                    responded = True
-                    await _answer(send, 408, f"request body not received within {self.timeout:.0f} s")
-                return {"type": "http.disconnect"}
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    # answer 413 now and tell the app the client is gone: it stops reading
-                    refused = True
-                    if not responded:
-                        responded = True
-                        await _too_large(send, self.limit)
-                    return {"type": "http.disconnect"}
-            return message
-
-        async def tracking_send(message):
-            nonlocal responded
-            if refused:
-                return  # the 413 has been sent; whatever the app says now is dropped
-            if message["type"] == "http.response.start":
-                responded = True
-            await send(message)
-
+        if _declared_length(scope) > self.limit:
+            return await _too_large(send, self.limit)
+        body = _LimitedBody(receive, send, self.limit, self.timeout)
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, body.receive, body.send)
         except ClientDisconnect:
             # the body was refused (413, 408) or the client went away: nothing left to answer,
             # and not an error of the application
-            if not refused:
+            if not body.refused:
                 log.info("client disconnected before its request body was read")
 
 
-async def _too_large(send, limit: int) -> None:
-    await _answer(send, 413, f"request body over the limit of {limit:,} bytes; "
-                             "send fewer or shorter posts per request")
+def _declared_length(scope: Scope) -> int:
+    """The largest ``Content-Length`` the request declares (0 when none, or not a number)."""
+    declared = 0
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            with contextlib.suppress(ValueError):
+                declared = max(declared, int(value))
+    return declared
 
 
-async def _answer(send, status: int, detail: str) -> None:
+class _LimitedBody:
+    """One request's body under the limits. ``receive`` counts the bytes and watches the
+    deadline: over the limit it answers 413 (late: 408) at once and tells the application the
+    client is gone, so that it stops reading; ``send`` drops what the application says after that."""
+
+    def __init__(self, receive: Receive, send: Send, limit: int, timeout: float):
+        self._receive = receive
+        self._send = send
+        self.limit = limit
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.seen = 0
+        self.responded = False
+        self.refused = False
+
+    async def receive(self) -> Message:
+        if self.refused:
+            return {"type": "http.disconnect"}
+        try:
+            message = await asyncio.wait_for(self._receive(), max(0.0, self.deadline - time.monotonic()))
+        except TimeoutError:
+            return await self._refuse(408, f"request body not received within {self.timeout:.0f} s")
+        if message["type"] == "http.request":
+            self.seen += len(message.get("body", b""))
+            if self.seen > self.limit:
+                return await self._refuse(413, _too_large_detail(self.limit))
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.refused:
+            return  # the 413 or 408 has been sent; whatever the app says now is dropped
+        if message["type"] == "http.response.start":
+            self.responded = True
+        await self._send(message)
+
+    async def _refuse(self, status: int, detail: str) -> Message:
+        self.refused = True
+        if not self.responded:  # an answer already begun cannot be replaced
+            self.responded = True
+            await _answer(self._send, status, detail)
+        return {"type": "http.disconnect"}
+
+
+def _too_large_detail(limit: int) -> str:
+    return f"request body over the limit of {limit:,} bytes; send fewer or shorter posts per request"
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await _answer(send, 413, _too_large_detail(limit))
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
@@ -175,16 +196,16 @@ async def _answer(send, status: int, detail: str) -> None:
 class AccessLogMiddleware:
     """One line per request: method, path without query string, status, milliseconds."""
 
-    def __init__(self, app):
+    def __init__(self, app: ASGIApp):
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         start = time.perf_counter()
         status = 500
 
-        async def recording_send(message):
+        async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -208,15 +229,15 @@ class MicroBatcher:
     """Collects the ``/v1/score`` requests that are ready in the same turn of the event loop and
     scores them together. ``score_many`` gives the same numbers as ``score`` on each post."""
 
-    def __init__(self, get_model, run):
+    def __init__(self, get_model: Callable[[], Any], run: Callable[..., Awaitable[Any]]):
         self.get_model = get_model
         self.run = run  # runs a function on a scoring thread: off the event loop
-        self.pending: list = []
+        self.pending: list[tuple[str, asyncio.Future[Score]]] = []
         self.running = False
 
-    async def score(self, text: str):
+    async def score(self, text: str) -> Score:
         loop = asyncio.get_running_loop()
-        future = loop.create_future()
+        future: asyncio.Future[Score] = loop.create_future()
         self.pending.append((text, future))
         if not self.running:
             self.running = True
@@ -242,65 +263,111 @@ class MicroBatcher:
             self.running = False
 
 
-def _json(data, status: int = 200) -> Response:
+def _json(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
                     status_code=status, media_type="application/json")
 
 
-def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: bool = False) -> FastAPI:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
+def create_app(config: ServerConfig | None = None, model: Any = None, drain_on_signal: bool = False) -> FastAPI:
     """The service. ``model`` defaults to the one named by ``config.model_dir`` (or the bundled
     model), loaded at start-up; ``/readyz`` answers 503 until it is loaded. ``drain_on_signal``
     (``shitstorm serve``): SIGTERM and SIGINT first drain the requests in flight."""
     config = config or ServerConfig.from_env()
-    state = {"model": model}
+    state: dict[str, Any] = {"model": model}
     drain = Drain()
-    pool: dict[str, ThreadPoolExecutor] = {}
-    """The scoring threads of the running lifespan; made anew by each (a test client or an ASGI
-    host may start the app's lifespan more than once)."""
-
-    def executor() -> ThreadPoolExecutor:
-        if "threads" not in pool:
-            pool["threads"] = ThreadPoolExecutor(SCORING_THREADS, thread_name_prefix="shitstorm-score")
-        return pool["threads"]
-
-    async def run(fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(executor(), fn, *args)
-
-    def lifespan(app):
-        import contextlib
-
-        @contextlib.asynccontextmanager
-        async def cm(app):
-            if state["model"] is None:
-                from ..model import default_model, load
-
-                rates = config.policy.base_rates if config.policy is not None else None
-                rates = dict(rates) if rates else None
-                state["model"] = await run(lambda: load(config.model_dir, base_rates=rates)
-                                           if config.model_dir or rates else default_model())
-            if drain_on_signal:
-                _drain_on_signals(drain, asyncio.get_running_loop())
-            yield
-            threads = pool.pop("threads", None)
-            if threads is not None:
-                threads.shutdown(wait=False)
-
-        return cm(app)
-
+    threads = ScoringThreads()
     app = FastAPI(
         title="shitstorm",
         version=__version__,
         description="Escalation and publicity-pressure scores, personal data and triage for German "
                     "public customer posts. Send `Authorization: Bearer <token>` when the server has "
                     "a token.",
-        lifespan=lifespan,
+        lifespan=_lifespan(config, state, drain, threads, drain_on_signal),
         docs_url=None,  # served from the package's assets, not a CDN (register_docs)
         redoc_url=None,
     )
     app.state.config = config
     app.state.shitstorm = state
     app.state.drain = drain
-    app.state.run_scoring = run
+    app.state.run_scoring = threads.run
+    app.state.require_token = _token_check(config)
+
+    def current_model() -> Any:
+        m = state["model"]
+        if m is None:
+            raise HTTPException(status_code=503, detail="model not loaded yet")
+        return m
+
+    app.state.current_model = current_model
+    _register_error_handlers(app)
+    _register_scoring(app, config, MicroBatcher(current_model, threads.run))
+    _register_service(app, config, state, drain)
+
+    from .adapters import register_adapters
+    from .docs import register_docs
+    from .feedback import register_feedback
+
+    register_adapters(app, config)
+    register_feedback(app, config)
+    register_docs(app)
+    app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes, timeout=config.body_timeout_s)
+    app.add_middleware(DrainMiddleware, drain=drain)
+    app.add_middleware(AccessLogMiddleware)
+    return app
+
+
+class ScoringThreads:
+    """The scoring threads of the running lifespan: made on first use, shut down at the end of
+    the lifespan and made anew by the next one (a test client or an ASGI host may start the
+    app's lifespan more than once)."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+
+    def executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(SCORING_THREADS, thread_name_prefix="shitstorm-score")
+        return self._pool
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` on a scoring thread, awaited from the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor(), fn, *args)
+
+    def shutdown(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
+
+
+def _lifespan(config: ServerConfig, state: dict[str, Any], drain: Drain, threads: ScoringThreads,
+              drain_on_signal: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up: load the model (on a scoring thread) unless one was given, and put the drain in
+    front of the signal handlers; shut-down: stop the scoring threads."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if state["model"] is None:
+            state["model"] = await threads.run(_load_model, config)
+        if drain_on_signal:
+            _drain_on_signals(drain, asyncio.get_running_loop())
+        yield
+        threads.shutdown()
+
+    return lifespan
+
+
+def _load_model(config: ServerConfig) -> Any:
+    """The model named by ``config.model_dir`` (or the bundled one), with the policy's base rates."""
+    from ..model import default_model, load
+
+    rates = config.policy.base_rates if config.policy is not None else None
+    rates = dict(rates) if rates else None
+    return load(config.model_dir, base_rates=rates) if config.model_dir or rates else default_model()
+
+
+def _token_check(config: ServerConfig) -> Callable[..., None]:
+    """The dependency of every ``/v1/`` endpoint: the bearer token, compared in constant time
+    (nothing to check when no token is configured)."""
     bearer = HTTPBearer(auto_error=False)
 
     def require_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
@@ -311,19 +378,12 @@ def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: 
             raise HTTPException(status_code=401, detail="missing or wrong bearer token",
                                 headers={"WWW-Authenticate": "Bearer"})
 
-    app.state.require_token = require_token
+    return require_token
 
-    def current_model():
-        m = state["model"]
-        if m is None:
-            raise HTTPException(status_code=503, detail="model not loaded yet")
-        return m
 
-    app.state.current_model = current_model
-    batcher = MicroBatcher(current_model, run)
-
+def _register_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError):
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's shape ({"detail": [{"loc": [...], "msg": ...}]}), without echoing the input:
         # a post's text must not travel back into logs of proxies or clients
         errors = [NOT_JSON if e.get("type") == "json_invalid" else
@@ -332,41 +392,53 @@ def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: 
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
             # FastAPI's answer to a body that is not UTF-8 or nested too deeply: the same 422 as
             # for malformed JSON, so that every unreadable body gets one answer
             return JSONResponse({"detail": [NOT_JSON]}, status_code=422)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
-    def result(s, context, lang) -> dict:
-        t = triage(s, config.policy, context, lang=lang)
-        d = s.to_dict()
-        return {"score": d, "triage": t.to_dict(), "pii": d["pii"]}
 
-    @app.post("/v1/score", response_model=ScoreResponse, dependencies=[Depends(require_token)],
+def _result(s: Score, policy: Policy | None, context: Context | None, lang: str) -> dict:
+    """One post's answer: its score, its triage and its personal data (as in the score)."""
+    t = triage(s, policy, context, lang=lang)
+    d = s.to_dict()
+    return {"score": d, "triage": t.to_dict(), "pii": d["pii"]}
+
+
+def _register_scoring(app: FastAPI, config: ServerConfig, batcher: MicroBatcher) -> None:
+    """``POST /v1/score`` (micro-batched with the requests that arrive together) and
+    ``POST /v1/score/batch``."""
+    auth = [Depends(app.state.require_token)]
+
+    @app.post("/v1/score", response_model=ScoreResponse, dependencies=auth,
               summary="Score one post", tags=["scoring"])
     async def score_one(body: ScoreRequest, lang: Lang = "de") -> Response:
-        current_model()  # 503 before the model is loaded
+        app.state.current_model()  # 503 before the model is loaded
         ctx = Context(**body.context.model_dump()) if body.context else None
         s = await batcher.score(body.text)
-        return _json(result(s, ctx, lang))
+        return _json(_result(s, config.policy, ctx, lang))
 
-    @app.post("/v1/score/batch", response_model=BatchResponse, dependencies=[Depends(require_token)],
+    @app.post("/v1/score/batch", response_model=BatchResponse, dependencies=auth,
               summary="Score up to 1,000 posts", tags=["scoring"])
     async def score_batch(body: BatchRequest, lang: Lang = "de") -> Response:
-        m = current_model()
-        scores = await run(m.score_many, [p.text for p in body.posts])
+        m = app.state.current_model()
+        scores = await app.state.run_scoring(m.score_many, [p.text for p in body.posts])
         out = []
         for p, s in zip(body.posts, scores, strict=False):
             ctx = Context(**p.context.model_dump()) if p.context else None
-            out.append({"id": p.id, **result(s, ctx, lang)})
+            out.append({"id": p.id, **_result(s, config.policy, ctx, lang)})
         return _json({"results": out})
 
-    @app.get("/v1/model", response_model=ModelInfo, dependencies=[Depends(require_token)],
+
+def _register_service(app: FastAPI, config: ServerConfig, state: dict[str, Any], drain: Drain) -> None:
+    """``GET /v1/model``, ``/healthz``, ``/readyz`` and the playground page ``/``."""
+
+    @app.get("/v1/model", response_model=ModelInfo, dependencies=[Depends(app.state.require_token)],
              summary="Model version, metrics and data credits", tags=["service"])
     async def model_info() -> Response:
-        info = current_model().info()
+        info = app.state.current_model().info()
         return _json({"model_version": info.get("model_version", ""), "library_version": __version__,
                       "metrics": info.get("metrics", {}), "data": info.get("data", {}),
                       "credits": list(info.get("credits", []))})
@@ -390,30 +462,13 @@ def create_app(config: ServerConfig | None = None, model=None, drain_on_signal: 
                             headers={"Content-Security-Policy": CSP, "X-Frame-Options": "DENY",
                                      "Referrer-Policy": "no-referrer"})
 
-    from .adapters import register_adapters
-
-    register_adapters(app, config)
-
-    from .feedback import register_feedback
-
-    register_feedback(app, config)
-
-    from .docs import register_docs
-
-    register_docs(app)
-
-    app.add_middleware(BodyLimitMiddleware, limit=config.max_body_bytes, timeout=config.body_timeout_s)
-    app.add_middleware(DrainMiddleware, drain=drain)
-    app.add_middleware(AccessLogMiddleware)
-    return app
-
 
 NOT_JSON = {"loc": ["body"], "msg": "the body is not valid JSON (UTF-8, nested at most about 1,000 levels deep)",
             "type": "json_invalid"}
 """The one answer (422) to a body that cannot be read as JSON, on every endpoint."""
 
 
-def _drain_on_signals(drain: Drain, loop, seconds: float = DRAIN_TIMEOUT_S) -> None:
+def _drain_on_signals(drain: Drain, loop: asyncio.AbstractEventLoop, seconds: float = DRAIN_TIMEOUT_S) -> None:
     """Put a drain in front of the server's own SIGTERM/SIGINT handlers (uvicorn's, installed
     before the application starts): the first signal makes new requests 503 and waits until the
     requests in flight are done (at most ``seconds``), then hands the signal on, and uvicorn
@@ -425,7 +480,7 @@ def _drain_on_signals(drain: Drain, loop, seconds: float = DRAIN_TIMEOUT_S) -> N
         if not callable(previous):
             continue
 
-        def handler(signum, frame, previous=previous):
+        def handler(signum: int, frame: FrameType | None, previous: Callable[..., Any] = previous) -> None:
             if drain.draining:
                 previous(signum, frame)
                 return
@@ -437,7 +492,8 @@ def _drain_on_signals(drain: Drain, loop, seconds: float = DRAIN_TIMEOUT_S) -> N
         signal.signal(sig, handler)
 
 
-async def _hand_on(drain: Drain, previous, signum, frame) -> None:
+async def _hand_on(drain: Drain, previous: Callable[[int, FrameType | None], Any], signum: int,
+                   frame: FrameType | None) -> None:
     while not drain.done():
         await asyncio.sleep(0.05)
     previous(signum, frame)

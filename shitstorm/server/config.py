@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import ShitstormError
-from ..policy import Policy
+from ..helpdesk import FIELDS_ENV, VENDORS, SyncConfigError, fields_from_env, settings_from_env
+from ..policy import PRIORITIES, Policy
 
 MIN_TOKEN_CHARS = 16
 """A bearer token shorter than this (after trimming whitespace) is refused, from any source."""
@@ -31,9 +33,9 @@ ENV = {
     "fb_sink": "SHITSTORM_FB_SINK",
     "fb_sink_min_priority": "SHITSTORM_FB_SINK_MIN_PRIORITY",
     "fb_sink_text": "SHITSTORM_FB_SINK_TEXT",
-    "zendesk_fields": "SHITSTORM_ZENDESK_FIELDS",
-    "freshdesk_fields": "SHITSTORM_FRESHDESK_FIELDS",
-    "zammad_fields": "SHITSTORM_ZAMMAD_FIELDS",
+    "zendesk_fields": FIELDS_ENV["zendesk"],
+    "freshdesk_fields": FIELDS_ENV["freshdesk"],
+    "zammad_fields": FIELDS_ENV["zammad"],
     "zammad_secret": "SHITSTORM_ZAMMAD_SECRET",
     "helpdesk_writeback": "SHITSTORM_HELPDESK_WRITEBACK",
     "feedback_db": "SHITSTORM_FEEDBACK_DB",
@@ -56,7 +58,8 @@ class ServerConfig:
     fb_verify_token: str | None = None
     fb_app_secret: str | None = None
     fb_sink: str | None = None
-    fb_sink_min_priority: str = "P4"
+    fb_sink_min_priority: str = PRIORITIES[-1]
+    """The sink webhook gets the posts at or above this priority (default: all of them)."""
     fb_sink_text: str = "none"
     zendesk_fields: Mapping[str, int] = field(default_factory=dict)
     freshdesk_fields: Mapping[str, str] = field(default_factory=dict)
@@ -78,16 +81,19 @@ class ServerConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerConfig:
-        env = os.environ if env is None else env
-        get = lambda key: env.get(ENV[key]) or None
+        source: Mapping[str, str] = os.environ if env is None else env
+
+        def get(key: str) -> str | None:
+            return source.get(ENV[key]) or None
+
         token = get("token")
         if token is not None:
             check_token(token, ENV["token"])
-        if get("token_file"):
-            token = read_token_file(get("token_file"))
-        policy = None
-        if get("policy"):
-            policy = Policy.from_toml(get("policy"))
+        token_file = get("token_file")
+        if token_file:
+            token = read_token_file(token_file)
+        policy_file = get("policy")
+        policy = Policy.from_toml(policy_file) if policy_file else None
         try:
             max_body = int(get("max_body_bytes") or DEFAULT_MAX_BODY_BYTES)
         except ValueError:
@@ -100,9 +106,9 @@ class ServerConfig:
             raise ConfigError(f"{ENV['body_timeout_s']} must be a number of seconds") from None
         if not 0 < body_timeout < 3600:
             raise ConfigError(f"{ENV['body_timeout_s']} must be between 0 and 3600 seconds")
-        min_priority = get("fb_sink_min_priority") or "P4"
-        if min_priority not in ("P1", "P2", "P3", "P4"):
-            raise ConfigError(f"{ENV['fb_sink_min_priority']} must be one of P1, P2, P3, P4")
+        min_priority = get("fb_sink_min_priority") or PRIORITIES[-1]
+        if min_priority not in PRIORITIES:
+            raise ConfigError(f"{ENV['fb_sink_min_priority']} must be one of {', '.join(PRIORITIES)}")
         sink_text = get("fb_sink_text") or "none"
         if sink_text not in ("none", "redacted"):
             raise ConfigError(f"{ENV['fb_sink_text']} must be none or redacted")
@@ -116,8 +122,7 @@ class ServerConfig:
                    body_timeout_s=body_timeout, model_dir=get("model_dir"), policy=policy, max_body_bytes=max_body,
                    fb_verify_token=get("fb_verify_token"), fb_app_secret=get("fb_app_secret"),
                    fb_sink=get("fb_sink"), fb_sink_min_priority=min_priority,
-                   zendesk_fields=parse_zendesk_fields(get("zendesk_fields") or ""),
-                   zammad_secret=get("zammad_secret"), **_helpdesk_settings(env, get))
+                   zammad_secret=get("zammad_secret"), **_helpdesk_settings(source, get))
 
 
 def read_token_file(path: str) -> str:
@@ -136,29 +141,12 @@ def check_token(token: str, source: str) -> None:
                           "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
 
 
-ZENDESK_FIELD_NAMES = ("escalation", "level", "publicity_pressure", "priority", "route")
-
-
-def parse_zendesk_fields(spec: str) -> dict[str, int]:
-    """``"level=360001,priority=360002"`` → custom-field ids of the values ``shitstorm`` sets."""
-    out: dict[str, int] = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        name, _, value = part.partition("=")
-        if name not in ZENDESK_FIELD_NAMES or not value.isdigit():
-            raise ConfigError(f"{ENV['zendesk_fields']}: {part!r} is not NAME=FIELD_ID with NAME one of "
-                              f"{', '.join(ZENDESK_FIELD_NAMES)}")
-        out[name] = int(value)
-    return out
-
-
-def _helpdesk_settings(env: Mapping[str, str], get) -> dict:
-    """Freshdesk field and Zammad attribute names, and the helpdesks to write back to (whose
-    credentials are checked now, so that ``serve`` fails at start, not at the first webhook)."""
-    from ..helpdesk import VENDORS, SyncConfigError, parse_field_map, settings_from_env
-
+def _helpdesk_settings(env: Mapping[str, str], get: Callable[[str], str | None]) -> dict[str, Any]:
+    """Each helpdesk's field mapping (``helpdesk.fields_from_env``, as the sync commands read
+    it), and the helpdesks to write back to (whose credentials are checked now, so that
+    ``serve`` fails at start, not at the first webhook)."""
     try:
-        out = {"freshdesk_fields": parse_field_map(get("freshdesk_fields") or "", ENV["freshdesk_fields"], ids=False),
-               "zammad_fields": parse_field_map(get("zammad_fields") or "", ENV["zammad_fields"], ids=False)}
+        out: dict[str, Any] = {f"{vendor}_fields": fields_from_env(vendor, env) for vendor in VENDORS}
         names = [n.strip().lower() for n in (get("helpdesk_writeback") or "").split(",") if n.strip()]
         unknown = [n for n in names if n not in VENDORS]
         if unknown:

@@ -52,12 +52,13 @@ def register_docs(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
 
     folder = assets_dir()
+    schema_url = app.openapi_url or "/openapi.json"  # FastAPI's default, which create_app keeps
     headers = {"Content-Security-Policy": DOCS_CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
     if folder is not None:
         app.mount(ASSETS_URL, StaticFiles(directory=folder), name="docs-assets")
 
     def missing(root: str) -> HTMLResponse:
-        return HTMLResponse(MISSING.format(openapi=root + app.openapi_url), status_code=503, headers=headers)
+        return HTMLResponse(MISSING.format(openapi=root + schema_url), status_code=503, headers=headers)
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
@@ -65,7 +66,7 @@ def register_docs(app: FastAPI) -> None:
         if folder is None:
             return missing(root)
         page = get_swagger_ui_html(
-            openapi_url=root + app.openapi_url, title=app.title + " - Swagger UI",
+            openapi_url=root + schema_url, title=app.title + " - Swagger UI",
             oauth2_redirect_url=root + "/docs/oauth2-redirect",
             swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
             swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
@@ -83,7 +84,7 @@ def register_docs(app: FastAPI) -> None:
         root = request.scope.get("root_path", "")
         if folder is None:
             return missing(root)
-        page = get_redoc_html(openapi_url=root + app.openapi_url, title=app.title + " - ReDoc",
+        page = get_redoc_html(openapi_url=root + schema_url, title=app.title + " - ReDoc",
                               redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
                               redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png", with_google_fonts=False)
         return HTMLResponse(page.body, headers=headers)

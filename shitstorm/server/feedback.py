@@ -13,13 +13,15 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..feedback import FeedbackError, FeedbackStore, stored_text
-from .config import ConfigError, ServerConfig
+from .config import ENV, ConfigError, ServerConfig
 from .schemas import FeedbackOut, FeedbackRequest
 
 log_name = "shitstorm.server"
 
 
 def open_store(config: ServerConfig) -> FeedbackStore:
+    if not config.feedback_db:
+        raise ConfigError(f"feedback: no feedback file configured ({ENV['feedback_db']})")
     try:
         return FeedbackStore(config.feedback_db, create=True)
     except FeedbackError as exc:

@@ -7,14 +7,12 @@ environment (``config.ENV``); the token is never printed.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
 
+from ..helpdesk import is_loopback
 from .config import ENV, ConfigError, ServerConfig, read_token_file
-
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 LOG_CONFIG = {
     "version": 1,
@@ -37,15 +35,6 @@ WORKER_HEALTHCHECK_S = 60
 """uvicorn's supervisor restarts a worker that does not answer its health ping in time (5 s by
 default). A worker spends its first seconds importing scikit-learn and loading the model, longer
 on a busy machine: 60 s keeps it from being killed while it starts."""
-
-
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 GRACEFUL_SHUTDOWN_S = 5

@@ -54,7 +54,7 @@ def signature_ok(body: bytes, header: str | None, secret: str) -> bool:
 
 def feed_items(payload: dict) -> list[dict]:
     """The comment and post events with a message, from a page webhook payload."""
-    items = []
+    items: list[dict] = []
     if not isinstance(payload, dict) or payload.get("object") != "page":
         return items
     for entry in payload.get("entry") or []:

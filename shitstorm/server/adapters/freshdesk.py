@@ -24,7 +24,7 @@ from fastapi import APIRouter, FastAPI
 
 from ...helpdesk import PayloadError, channel_from_freshdesk_source, parse_tags, text_of, ticket_id_of
 from ..config import ServerConfig
-from .zendesk import HelpdeskItem, helpdesk_router
+from ._helpdesk import HelpdeskItem, helpdesk_router
 
 WRAPPER = "freshdesk_webhook"
 TAG_SEPARATORS = r"\s*,\s*"

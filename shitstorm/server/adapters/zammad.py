@@ -31,7 +31,7 @@ from ...helpdesk import (
     zammad_article_from_customer,
 )
 from ..config import ServerConfig
-from .zendesk import HelpdeskItem, helpdesk_router
+from ._helpdesk import HelpdeskItem, helpdesk_router
 
 SIGNATURE_HEADER = "x-hub-signature"
 
@@ -54,7 +54,7 @@ def parse_payload(payload: dict) -> HelpdeskItem:
     ticket_id = ticket_id_of(ticket.get("id"), "ticket.id")
     article = payload.get("article")
     text = text_of(payload, ("article.body",))
-    if text is None:
+    if text is None or not isinstance(article, dict):  # a text is found in an article object only
         raise PayloadError("article.body is required: the article's text (a trigger on a ticket "
                            "without a new article has nothing to score)", "article.body")
     if article.get("internal") is True:
