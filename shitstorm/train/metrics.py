@@ -1,4 +1,5 @@
-"""Evaluation figures used in manifests, model cards and ``training/evaluate.py``."""
+"""Evaluation figures of the manifests and model cards (``fit``, ``retrain``, ``baseline``), of
+``shitstorm evaluate`` (``evaluate.py``) and of ``training/experiments.py``."""
 
 from __future__ import annotations
 
