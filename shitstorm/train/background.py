@@ -81,8 +81,9 @@ def read_real_posts(path: Path | str, *, text_column: str = "text") -> RealPosts
             raw = path.read_bytes()
         except OSError as exc:
             raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        texts, labels = read_hostility_tsv(path)
-        return RealPosts(str(path), tuple(texts), tuple(bool(x) for x in labels), hashlib.sha256(raw).hexdigest())
+        tsv_texts, labels = read_hostility_tsv(path)
+        return RealPosts(str(path), tuple(tsv_texts), tuple(bool(x) for x in labels),
+                         hashlib.sha256(raw).hexdigest())
     table = read_table(path, (text_column,))
     col = table.header.index(text_column)
     texts = tuple(row[col] for _, row in table.records() if row[col].strip())
