@@ -54,6 +54,11 @@ PROBABILITY_FLOOR = 0.001
 0/1 in empty bins, and no text model is ever certain."""
 
 
+_DROPPED_ON_LOAD = ("n_features_dense_",)
+"""Attributes that older model files carry (the shipped one included) and that nothing sets or
+reads any more: ``n_features_dense_`` said what the boosters' own ``n_features_in_`` says."""
+
+
 def _floored(p: np.ndarray) -> np.ndarray:
     return np.clip(p, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
 
@@ -238,12 +243,11 @@ class EscalationClassifier(BaseEstimator):
         self.training_rates_ = {h: float(np.mean(targets[h]) if sw is None else np.average(targets[h], weights=sw))
                                 for h in HEADS}
         self.oof_probabilities_ = oof_prob
-        self.n_features_dense_ = D.shape[1]
         return self
 
     # --- prediction ----------------------------------------------------------------------
     def _compiled_parts(self):
-        """Fast inference structures (``compiled.py``), built on first use, never persisted."""
+        """Fast inference structures (``_compiled.py``), built on first use, never persisted."""
         parts = self.__dict__.get("_compiled")
         if parts is None:
             from ._compiled import CompiledForest, CompiledIsotonic, CompiledLinear
@@ -261,6 +265,10 @@ class EscalationClassifier(BaseEstimator):
         state.pop("_compiled", None)
         state.pop("_term_lists", None)
         return state
+
+    def __setstate__(self, state):
+        state = {k: v for k, v in state.items() if k not in _DROPPED_ON_LOAD}
+        super().__setstate__(state)
 
     def predict_heads(self, X) -> dict[str, np.ndarray]:
         """Calibrated probability of every head for each analysis."""
@@ -291,7 +299,7 @@ class EscalationClassifier(BaseEstimator):
         every n-gram feature's ``coefficient × tf-idf value``, shared equally among the tokens
         it was counted from (a word bigram between its two words, a character n-gram among the
         words that contain it). The contributions add up to the head's score minus its
-        intercept, exactly (``tests/test_evidence.py``): these are the words the verdict rests on.
+        intercept, exactly (``tests/test_real_traffic.py``): these are the words the verdict rests on.
         """
         check_is_fitted(self, "text_models_")
         tokens, stems = analysis.tokens, analysis.stems
@@ -331,14 +339,3 @@ class EscalationClassifier(BaseEstimator):
                 terms[i] = t
             got = cache[id(vec)] = (vec, terms)
         return got[1]
-
-    def predict_levels(self, X) -> np.ndarray:
-        return decide_levels(self.predict_heads(X), self.thresholds_)
-
-    def dense_feature_names(self) -> list[str]:
-        names = list(self.cue_features_.get_feature_names_out())
-        names += list(self.style_features_.get_feature_names_out())
-        names += [f"text__{h}" for h in HEADS]
-        if self.hostility_model_ is not None:
-            names.append("text__hostility")
-        return names

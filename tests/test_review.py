@@ -92,7 +92,7 @@ def test_repeats_and_empty_posts_are_skipped(tiny_model_dir, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("content,msg", [
-    ("id,body\n1,Hallo\n", "p.csv:1: no column 'text'"),
+    ("id,body\n1,Hallo\n", r"p.csv:1: missing column\(s\) text; found id, body; choose one with --text-column"),
     ("text,x\nHallo,1\n\"a\",1,2\n", "p.csv:3: 3 fields, the header has 2"),
 ])
 def test_bad_posts_file_names_the_line(tmp_path, content, msg):

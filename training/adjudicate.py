@@ -12,6 +12,8 @@ import csv
 import sys
 from pathlib import Path
 
+from shitstorm.schema import CORPUS_COLUMNS
+from shitstorm.train.dataset import read_table
 from training.corpus import DATA_DIR
 
 ADJUDICATION = Path(__file__).resolve().parent / "annotation" / "adjudication.csv"
@@ -26,14 +28,12 @@ def _rewrite(path: Path, rows: list[dict], header: list[str]) -> None:
 
 
 def main() -> int:
-    with open(ADJUDICATION, encoding="utf-8", newline="") as fh:
-        final = {r["id"]: r["final_level"] for r in csv.DictReader(fh)}
+    final = {r["id"]: r["final_level"] for _, r in read_table(ADJUDICATION, ("id", "final_level")).dicts()}
     files = sorted(DATA_DIR.glob("*.csv"))
     tables = {}
     for path in files:
-        with open(path, encoding="utf-8", newline="") as fh:
-            rd = csv.DictReader(fh)
-            tables[path] = (list(rd), list(rd.fieldnames or []))
+        table = read_table(path, CORPUS_COLUMNS)
+        tables[path] = ([row for _, row in table.dicts()], list(table.header))
     train_texts = {r["text"].strip().casefold() for p, (rows, _) in tables.items()
                    if p.name.startswith("train_") for r in rows}
     for path, (rows, header) in tables.items():

@@ -10,13 +10,13 @@ adjudication; falls back to the current corpus when that file is absent).
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
 from sklearn.metrics import cohen_kappa_score
 
 from shitstorm.schema import LEVELS
+from shitstorm.train.dataset import read_table
 from training.corpus import corpus_paths, read_posts
 
 ANNOTATION_DIR = Path(__file__).resolve().parent / "annotation"
@@ -26,16 +26,15 @@ FIRST_PASS = ANNOTATION_DIR / "first_pass_labels.csv"
 def load_second_pass() -> dict[str, tuple[str, int, str]]:
     out = {}
     for path in sorted(ANNOTATION_DIR.glob("second_pass_*.csv")):
-        with open(path, encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                out[row["id"]] = (row["level"], int(row["publicity_pressure"]), row.get("note", ""))
+        for _, row in read_table(path, ("id", "level", "publicity_pressure")).dicts():
+            out[row["id"]] = (row["level"], int(row["publicity_pressure"]), row.get("note", ""))
     return out
 
 
 def load_first_pass() -> dict[str, tuple[str, int]]:
     if FIRST_PASS.exists():
-        with open(FIRST_PASS, encoding="utf-8", newline="") as fh:
-            return {r["id"]: (r["level"], int(r["publicity_pressure"])) for r in csv.DictReader(fh)}
+        table = read_table(FIRST_PASS, ("id", "level", "publicity_pressure"))
+        return {r["id"]: (r["level"], int(r["publicity_pressure"])) for _, r in table.dicts()}
     return {p.id: (p.level, p.publicity_pressure) for p in read_posts(corpus_paths())}
 
 

@@ -12,7 +12,6 @@ the test-suite (``tests/test_corpus.py``) and by the people writing batches.
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import re
 import sys
@@ -30,6 +29,7 @@ from shitstorm.schema import (
     PRESSURE_FORMS,
     SPLITS,
 )
+from shitstorm.train.dataset import DataError, read_table
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -54,7 +54,7 @@ class Post:
     industry: str
     channel: str
     split: str
-    source: str  # "file:row"
+    source: str  # "file:line", the line the row starts on
 
 
 class CorpusError(ValueError):
@@ -62,23 +62,20 @@ class CorpusError(ValueError):
 
 
 def read_posts(paths: list[Path]) -> list[Post]:
-    """Read and validate corpus CSVs. Raises CorpusError listing every problem found."""
+    """Read and validate corpus CSVs (through ``shitstorm.train.dataset.read_table``, as every
+    data file of the package). Raises CorpusError listing every problem found."""
     posts: list[Post] = []
     problems: list[str] = []
     for path in paths:
-        with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            missing = [c for c in CORPUS_COLUMNS if c not in header]
-            if missing:
-                problems.append(f"{path}: missing columns {missing}")
-                continue
-            for rowno, row in enumerate(reader, start=2):
-                where = f"{path.name}:{rowno}"
+        try:
+            for line, row in read_table(path, CORPUS_COLUMNS).dicts(problems):
+                where = f"{Path(path).name}:{line}"
                 post, errs = _parse_row(row, where)
                 problems.extend(f"{where}: {e}" for e in errs)
                 if post is not None:
                     posts.append(post)
+        except DataError as exc:  # unreadable, missing columns, malformed CSV
+            problems.append(str(exc))
     ids = Counter(p.id for p in posts)
     problems.extend(f"duplicate id {i!r} ({n} times)" for i, n in ids.items() if n > 1)
     if problems:
@@ -88,55 +85,88 @@ def read_posts(paths: list[Path]) -> list[Post]:
     return posts
 
 
-def _parse_row(row: dict[str, str], where: str) -> tuple[Post | None, list[str]]:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
-    errs: list[str] = []
+def _field(row: dict[str, str], name: str, default: str = "") -> str:
+    return (row.get(name) or default).strip()
+
+
+def _parse_row(row: dict[str, str], where: str) -> tuple[Post | None, list[str]]:
+    """The post of one corpus row, or the row's problems (all of them, in column order)."""
     text = row.get("text") or ""
-    if not text.strip():
-        errs.append("empty text")
-    if len(text) > MAX_POST_CHARS:
-        errs.append(f"text longer than {MAX_POST_CHARS} characters ({len(text)})")
-    level = (row.get("level") or "").strip()
-    if level not in LEVELS:
-        errs.append(f"level {level!r} not in {LEVELS}")
-    pressure_raw = (row.get("publicity_pressure") or "").strip()
-    if pressure_raw not in ("0", "1"):
-        errs.append(f"publicity_pressure {pressure_raw!r} is not 0 or 1")
-    pressure = 1 if pressure_raw == "1" else 0
+    level = _field(row, "level")
+    pressure_raw = _field(row, "publicity_pressure")
     cues = tuple(c.strip() for c in (row.get("cues") or "").split(LIST_SEPARATOR) if c.strip())
-    bad = [c for c in cues if c not in CUE_FAMILIES]
-    if bad:
-        errs.append(f"unknown cue families {bad}")
-    form = (row.get("pressure_form") or "").strip()
-    if pressure and form not in PRESSURE_FORMS:
-        errs.append(f"pressure_form {form!r} not in PRESSURE_FORMS (needed when pressure is 1)")
-    if not pressure and form:
-        errs.append(f"pressure_form {form!r} given but publicity_pressure is 0")
-    if pressure and level != "critical":
-        errs.append("publicity_pressure 1 requires level critical (guideline section 3)")
-    hard_raw = (row.get("hard_negative") or "0").strip()
-    if hard_raw not in ("0", "1"):
-        errs.append(f"hard_negative {hard_raw!r} is not 0 or 1")
-    hard = 1 if hard_raw == "1" else 0
-    if hard and (pressure or level not in ("none", "low")):
-        errs.append("hard_negative 1 requires level none/low and publicity_pressure 0")
-    industry = (row.get("industry") or "").strip()
-    if industry not in INDUSTRIES:
-        errs.append(f"industry {industry!r} not in INDUSTRIES")
-    channel = (row.get("channel") or "").strip()
-    if channel not in CHANNELS:
-        errs.append(f"channel {channel!r} not in CHANNELS")
-    split = (row.get("split") or "").strip()
-    if split not in SPLITS:
-        errs.append(f"split {split!r} not in {SPLITS}")
-    post_id = (row.get("id") or "").strip()
-    if not post_id:
-        errs.append("empty id")
+    form = _field(row, "pressure_form")
+    hard_raw = _field(row, "hard_negative", "0")
+    pressure, hard = int(pressure_raw == "1"), int(hard_raw == "1")
+    industry, channel, split = _field(row, "industry"), _field(row, "channel"), _field(row, "split")
+    post_id = _field(row, "id")
+    errs = [
+        *_text_problems(text),
+        *_label_problems(level, pressure_raw, cues),
+        *_pressure_problems(level, pressure, form),
+        *_hard_negative_problems(level, pressure, hard_raw),
+        *_metadata_problems(industry, channel, split, post_id),
+    ]
     if errs:
         return None, errs
     return (
         Post(post_id, text, level, pressure, cues, form, hard, industry, channel, split, where),
         [],
     )
+
+
+def _text_problems(text: str) -> list[str]:
+    errs = []
+    if not text.strip():
+        errs.append("empty text")
+    if len(text) > MAX_POST_CHARS:
+        errs.append(f"text longer than {MAX_POST_CHARS} characters ({len(text)})")
+    return errs
+
+
+def _label_problems(level: str, pressure_raw: str, cues: tuple[str, ...]) -> list[str]:
+    errs = []
+    if level not in LEVELS:
+        errs.append(f"level {level!r} not in {LEVELS}")
+    if pressure_raw not in ("0", "1"):
+        errs.append(f"publicity_pressure {pressure_raw!r} is not 0 or 1")
+    bad = [c for c in cues if c not in CUE_FAMILIES]
+    if bad:
+        errs.append(f"unknown cue families {bad}")
+    return errs
+
+
+def _pressure_problems(level: str, pressure: int, form: str) -> list[str]:
+    errs = []
+    if pressure and form not in PRESSURE_FORMS:
+        errs.append(f"pressure_form {form!r} not in PRESSURE_FORMS (needed when pressure is 1)")
+    if not pressure and form:
+        errs.append(f"pressure_form {form!r} given but publicity_pressure is 0")
+    if pressure and level != "critical":
+        errs.append("publicity_pressure 1 requires level critical (guideline section 3)")
+    return errs
+
+
+def _hard_negative_problems(level: str, pressure: int, hard_raw: str) -> list[str]:
+    errs = []
+    if hard_raw not in ("0", "1"):
+        errs.append(f"hard_negative {hard_raw!r} is not 0 or 1")
+    if hard_raw == "1" and (pressure or level not in ("none", "low")):
+        errs.append("hard_negative 1 requires level none/low and publicity_pressure 0")
+    return errs
+
+
+def _metadata_problems(industry: str, channel: str, split: str, post_id: str) -> list[str]:
+    errs = []
+    if industry not in INDUSTRIES:
+        errs.append(f"industry {industry!r} not in INDUSTRIES")
+    if channel not in CHANNELS:
+        errs.append(f"channel {channel!r} not in CHANNELS")
+    if split not in SPLITS:
+        errs.append(f"split {split!r} not in {SPLITS}")
+    if not post_id:
+        errs.append("empty id")
+    return errs
 
 
 def corpus_paths(data_dir: Path = DATA_DIR) -> list[Path]:

@@ -2,7 +2,8 @@
 (``import shitstorm`` never imports this package).
 
     fit          train_and_save: labelled CSVs (+ real background) → a model directory
-    dataset      reading and validating labelled CSVs; background: real unlabelled posts, the split
+    dataset      read_table, the one reader of data CSVs; labelled CSVs validated
+    background   real unlabelled posts, the held-out split
     datacheck    small or skewed data; retrain: on top of the shipped corpus (train --base)
     metrics, baseline, evaluation, evaluate, team_rates, report, review   measuring a model
     card, own_card   the model cards; pii_eval   the personal-data corpus figures

@@ -20,14 +20,12 @@ alternatives measured.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..text.normalise import _MENTION, _RETWEET, _URL, fold_whitespace
-from .dataset import DataError, read_hostility_tsv
+from .dataset import DataError, read_hostility_tsv, read_table
 
 HELDOUT_SHARE = 0.3
 """30% of the real posts are held out for measuring real traffic; 70% train."""
@@ -78,33 +76,17 @@ def read_real_posts(path: Path | str, *, text_column: str = "text") -> RealPosts
     """Read unlabelled real posts: a CSV with a ``text`` column (PotTS, a team's export), or
     the GermEval 2018 TSV (``.txt``/``.tsv``: text, OFFENSE|OTHER, fine label)."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    digest = hashlib.sha256(raw).hexdigest()
     if path.suffix.lower() in (".txt", ".tsv"):
-        texts, labels = read_hostility_tsv(path)
-        return RealPosts(str(path), tuple(texts), tuple(bool(x) for x in labels), digest)
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: not UTF-8 (byte {exc.start}); save the file as UTF-8") from None
-    csv.field_size_limit(2**31 - 1)
-    reader = csv.DictReader(io.StringIO(content, newline=""), strict=True)
-    if not reader.fieldnames or text_column not in reader.fieldnames:
-        raise DataError(f"{path}:1: no {text_column!r} column; found {', '.join(reader.fieldnames or [])}")
-    texts = []
-    try:
-        for row in reader:
-            if None in row:
-                raise DataError(f"{path}:{reader.line_num}: more fields than the header has")
-            t = row.get(text_column) or ""
-            if t.strip():
-                texts.append(t)
-    except csv.Error as exc:
-        raise DataError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        tsv_texts, labels = read_hostility_tsv(path)
+        return RealPosts(str(path), tuple(tsv_texts), tuple(bool(x) for x in labels),
+                         hashlib.sha256(raw).hexdigest())
+    table = read_table(path, (text_column,))
+    col = table.header.index(text_column)
+    texts = tuple(row[col] for _, row in table.records() if row[col].strip())
     if not texts:
         raise DataError(f"{path}: no posts")
-    return RealPosts(str(path), tuple(texts), (False,) * len(texts), digest)
+    return RealPosts(str(path), texts, (False,) * len(texts), table.sha256)

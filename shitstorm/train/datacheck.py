@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..schema import LEVELS
 from .dataset import DataError
@@ -28,7 +29,7 @@ SENSIBLE_TRAINING_ROWS = 300
 Training on top of the shipped corpus (``train --base default``) is the way out."""
 
 
-def class_counts(levels: Sequence[int], pressure: Sequence[int]) -> dict[str, int]:
+def class_counts(levels: ArrayLike, pressure: ArrayLike) -> dict[str, int]:
     """Rows per level and per publicity-pressure value, keyed ``level none`` … ``pressure 1``."""
     lv = np.asarray(levels, dtype=int)
     pp = np.asarray(pressure, dtype=int)

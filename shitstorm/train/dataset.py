@@ -1,13 +1,20 @@
-"""Reading labelled CSVs for training: columns ``text``, ``level`` (name or 0–3) and
+"""Reading the data files of training, evaluation and review.
+
+``read_table`` is the one reader of CSV files with a header (labelled rows, posts to review,
+real background posts, the corpus): UTF-8 with or without a byte-order mark, the required columns
+checked, every record with the header's number of fields, and errors that name the file and line.
+
+Labelled CSVs (``read_labelled_csv``) have the columns ``text``, ``level`` (name or 0–3) and
 ``publicity_pressure`` (0/1). Extra columns are ignored and reported. Every problem is
-reported with file, row and what is wrong, before anything is trained or written."""
+reported with file, line and what is wrong, before anything is trained or written."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ShitstormError
@@ -48,66 +55,134 @@ def parse_pressure(value: str) -> int:
     raise ValueError(f"publicity_pressure must be 0 or 1, got {value!r}")
 
 
-def read_labelled_csv(paths: list[Path | str], *, rows_filter=None) -> LabelledData:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
-    """Read and validate labelled CSVs. ``rows_filter(row_dict) -> bool`` may skip rows
-    (the corpus uses it to pick a split)."""
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file with a header, read once: its bytes, the header, and the records.
+
+    ``read_table`` opens it; every reader of labelled or unlabelled CSV files in the package
+    (training, evaluation, review, background posts, the corpus tooling) goes through it, so that
+    they all accept the same files and name the file and line in the same words."""
+
+    path: Path
+    header: tuple[str, ...]
+    raw: bytes = field(repr=False)
+    content: str = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    def records(self, problems: list[str] | None = None) -> Iterator[tuple[int, list[str]]]:
+        """``(line, fields)`` per record after the header: ``line`` is where the record starts
+        (a quoted text may span lines); blank lines are skipped. A record whose number of fields
+        differs from the header's is an error; with ``problems`` given it is appended there and
+        the record skipped, otherwise ``DataError`` is raised. Malformed CSV raises ``DataError``."""
+        reader = csv.reader(io.StringIO(self.content, newline=""), strict=True)
+        width = len(self.header)
+        try:
+            next(reader)  # the header, checked by read_table
+            start = reader.line_num + 1
+            for fields in reader:
+                line, start = start, reader.line_num + 1
+                if not fields:
+                    continue
+                if len(fields) != width:
+                    problem = f"{self.path}:{line}: {len(fields)} fields, the header has {width}"
+                    if problems is None:
+                        raise DataError(problem)
+                    problems.append(problem)
+                    continue
+                yield line, fields
+        except csv.Error as exc:
+            raise DataError(f"{self.path}:{reader.line_num}: malformed CSV: {exc}") from None
+
+    def dicts(self, problems: list[str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+        """``records`` as ``(line, {column: value})``."""
+        for line, fields in self.records(problems):
+            yield line, dict(zip(self.header, fields, strict=True))
+
+
+def read_table(path: Path | str, required: Sequence[str], *, hint: str = "") -> CsvTable:
+    """Read a UTF-8 CSV file (a byte-order mark is allowed) whose header has the ``required``
+    columns. Errors are ``DataError`` naming the file and line; ``hint`` is added to the
+    missing-column message (say, which option chooses the column)."""
     csv.field_size_limit(2**31 - 1)  # long posts are data, not an error
-    texts, levels, pressure = [], [], []
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"{path}:{line}: not UTF-8 (byte {exc.start}); save the file as UTF-8") from None
+    try:
+        header = next(csv.reader(io.StringIO(content, newline=""), strict=True), None)
+    except csv.Error as exc:
+        raise DataError(f"{path}:1: malformed CSV header: {exc}") from None
+    if not header:
+        raise DataError(f"{path}: empty file, expected a header with {', '.join(required)}")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataError(f"{path}:1: missing column(s) {', '.join(missing)}; found {', '.join(header)}{hint}")
+    return CsvTable(path, tuple(header), raw, content)
+
+
+def read_labelled_csv(paths: Sequence[Path | str], *,
+                      rows_filter: Callable[[dict[str, str]], bool] | None = None) -> LabelledData:
+    """Read and validate labelled CSVs. ``rows_filter(row_dict) -> bool`` may skip rows
+    (the corpus uses it to pick a split). Every problem of every file is collected and
+    reported together (``DataError``)."""
+    texts: list[str] = []
+    levels: list[int] = []
+    pressure: list[int] = []
     ignored: list[str] = []
     problems: list[str] = []
     digest = hashlib.sha256()
-    for path in map(Path, paths):
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        digest.update(raw)
-        try:
-            content = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise DataError(f"{path}:{line}: not UTF-8 (byte {exc.start}); save the file as UTF-8") from None
-        reader = csv.DictReader(io.StringIO(content, newline=""))
-        header = reader.fieldnames
-        if not header:
-            raise DataError(f"{path}: empty file, expected a header with {', '.join(LABEL_COLUMNS)}")
-        missing = [c for c in LABEL_COLUMNS if c not in header]
-        if missing:
-            raise DataError(f"{path}:1: missing column(s) {', '.join(missing)}; found {', '.join(header)}")
-        for c in header:
-            if c not in LABEL_COLUMNS and c not in ignored:
-                ignored.append(c)
-        try:
-            for row in reader:
-                rowno = reader.line_num
-                if None in row:
-                    problems.append(f"{path}:{rowno}: more fields than the header has")
-                    continue
-                if rows_filter is not None and not rows_filter(row):
-                    continue
-                text = row.get(TEXT_COLUMN)
-                if text is None or not text.strip():
-                    problems.append(f"{path}:{rowno}: empty text")
-                    continue
-                try:
-                    lv = parse_level(row.get(LEVEL_COLUMN) or "")
-                    pp = parse_pressure(row.get(PRESSURE_COLUMN) or "")
-                except ValueError as exc:
-                    problems.append(f"{path}:{rowno}: {exc}")
-                    continue
-                texts.append(text)
-                levels.append(lv)
-                pressure.append(pp)
-        except csv.Error as exc:
-            problems.append(f"{path}:{reader.line_num}: malformed CSV: {exc}")
+    for path in paths:
+        table = read_table(path, LABEL_COLUMNS)
+        digest.update(table.raw)
+        ignored += [c for c in table.header if c not in LABEL_COLUMNS and c not in ignored]
+        for text, lv, pp in _labelled_rows(table, rows_filter, problems):
+            texts.append(text)
+            levels.append(lv)
+            pressure.append(pp)
+    _raise_problems(problems)
+    if not texts:
+        raise DataError("no labelled rows in " + ", ".join(map(str, paths)))
+    return LabelledData(tuple(texts), tuple(levels), tuple(pressure), tuple(ignored), digest.hexdigest())
+
+
+def _labelled_rows(table: CsvTable, rows_filter: Callable[[dict[str, str]], bool] | None,
+                   problems: list[str]) -> Iterator[tuple[str, int, int]]:
+    """``(text, level, pressure)`` of the table's valid rows; the invalid ones go to ``problems``
+    (a malformed file ends its rows there)."""
+    try:
+        for line, row in table.dicts(problems):
+            if rows_filter is not None and not rows_filter(row):
+                continue
+            try:
+                yield _labelled_row(row)
+            except ValueError as exc:
+                problems.append(f"{table.path}:{line}: {exc}")
+    except DataError as exc:
+        problems.append(str(exc))
+
+
+def _labelled_row(row: dict[str, str]) -> tuple[str, int, int]:
+    text = row[TEXT_COLUMN]
+    if not text.strip():
+        raise ValueError("empty text")
+    return text, parse_level(row[LEVEL_COLUMN]), parse_pressure(row[PRESSURE_COLUMN])
+
+
+def _raise_problems(problems: list[str]) -> None:
     if problems:
         shown = "\n".join(problems[:MAX_REPORTED_PROBLEMS])
         more = len(problems) - MAX_REPORTED_PROBLEMS
         raise DataError(f"{len(problems)} problem(s) in the training data:\n{shown}"
                         + (f"\n... and {more} more" if more > 0 else ""))
-    if not texts:
-        raise DataError("no labelled rows in " + ", ".join(map(str, paths)))
-    return LabelledData(tuple(texts), tuple(levels), tuple(pressure), tuple(ignored), digest.hexdigest())
 
 
 def read_hostility_tsv(path: Path | str) -> tuple[list[str], list[int]]:

@@ -4,7 +4,7 @@ then writes model + manifest + card (atomically) to the output directory."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +47,7 @@ def _score_metrics(model: Model, analyses, levels, pressure) -> tuple[dict, list
 
 
 def train_and_save(train: LabelledData, out_dir: Path | str, *, test: LabelledData | None = None,
-                   hostility_path: Path | str | None = None, background: list[Path | str] = (),
+                   hostility_path: Path | str | None = None, background: Sequence[Path | str] = (),
                    base_rates: dict[str, float] | None = None, seed: int = 0, folds: int = 5,
                    command: str = "", progress: Callable[[str], None] | None = None,
                    classifier: EscalationClassifier | None = None, sample_weight=None,

@@ -1,15 +1,17 @@
-"""Evaluation figures used in manifests, model cards and ``training/evaluate.py``."""
+"""Evaluation figures of the manifests and model cards (``fit``, ``retrain``, ``baseline``), of
+``shitstorm evaluate`` (``evaluate.py``) and of ``training/experiments.py``."""
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.metrics import f1_score, roc_auc_score
 
 RELIABILITY_BINS = 10
 """Reliability tables use ten equal-width probability bins (0–0.1, …, 0.9–1)."""
 
 
-def reliability_table(prob: np.ndarray, truth: np.ndarray, bins: int = RELIABILITY_BINS) -> list[dict]:
+def reliability_table(prob: ArrayLike, truth: ArrayLike, bins: int = RELIABILITY_BINS) -> list[dict]:
     """Per probability bin: number of posts, mean predicted probability, observed rate."""
     prob = np.asarray(prob, dtype=float)
     truth = np.asarray(truth, dtype=float)

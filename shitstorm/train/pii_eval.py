@@ -10,7 +10,6 @@ has the expected kind and overlaps the expected span; "exact" additionally needs
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from ..pii import find_pii
 from ..schema import PII_KINDS
+from .dataset import DataError, read_table
 
 SNIPPET_COLUMNS = ("id", "text", "findings", "note")
 
@@ -31,29 +31,26 @@ class Snippet:
 
 
 def read_snippets(path: str | Path) -> list[Snippet]:
-    """Read and check a snippet file; errors name the file and row."""
-    path = Path(path)
+    """Read and check a snippet file (``dataset.read_table``); errors (``DataError``, a
+    ``ValueError``) name the file and line."""
+    table = read_table(path, SNIPPET_COLUMNS)
     out = []
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if tuple(reader.fieldnames or ()) != SNIPPET_COLUMNS:
-            raise ValueError(f"{path}: header must be {','.join(SNIPPET_COLUMNS)}, got {reader.fieldnames}")
-        for row in reader:
-            where = f"{path}:{reader.line_num}"
-            try:
-                pairs = json.loads(row["findings"])
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{where}: findings is not JSON: {e.msg}") from None
-            expected = []
-            for pair in pairs:
-                if not (isinstance(pair, list) and len(pair) == 2 and pair[0] in PII_KINDS
-                        and isinstance(pair[1], str) and pair[1]):
-                    raise ValueError(f"{where}: bad finding {pair!r}")
-                start = row["text"].find(pair[1])
-                if start < 0:
-                    raise ValueError(f"{where}: {pair[1]!r} is not in the text")
-                expected.append((pair[0], start, start + len(pair[1])))
-            out.append(Snippet(row["id"], row["text"], tuple(expected), row["note"]))
+    for line, row in table.dicts():
+        where = f"{table.path}:{line}"
+        try:
+            pairs = json.loads(row["findings"])
+        except json.JSONDecodeError as e:
+            raise DataError(f"{where}: findings is not JSON: {e.msg}") from None
+        expected = []
+        for pair in pairs:
+            if not (isinstance(pair, list) and len(pair) == 2 and pair[0] in PII_KINDS
+                    and isinstance(pair[1], str) and pair[1]):
+                raise DataError(f"{where}: bad finding {pair!r}")
+            start = row["text"].find(pair[1])
+            if start < 0:
+                raise DataError(f"{where}: {pair[1]!r} is not in the text")
+            expected.append((pair[0], start, start + len(pair[1])))
+        out.append(Snippet(row["id"], row["text"], tuple(expected), row["note"]))
     return out
 
 
@@ -139,7 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--show-errors", action="store_true", help="list every miss and false finding")
     args = p.parse_args(argv)
-    snippets = [s for f in args.files for s in read_snippets(f)]
+    try:
+        snippets = [s for f in args.files for s in read_snippets(f)]
+    except DataError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     ev = evaluate(snippets)
     print(report(ev, len(snippets)))
     if args.show_errors:

@@ -23,13 +23,17 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..persist import CARD_FILE, MANIFEST_FILE
 from .background import _SPLIT_RANGE, split_key
 from .dataset import DataError, LabelledData, read_labelled_csv
+
+if TYPE_CHECKING:
+    from ..model import Model
 
 OWN_HELDOUT_SHARE = 0.2
 """One in five of the team's rows is held out to compare the models on."""
@@ -123,7 +127,7 @@ class Comparison:
         return {"columns": self.columns, "own_heldout": self.own, "shipped_test": self.shipped_test}
 
 
-def compare(models: dict[str, object], own_heldout: LabelledData, shipped_test: LabelledData | None) -> Comparison:
+def compare(models: Mapping[str, Model], own_heldout: LabelledData, shipped_test: LabelledData | None) -> Comparison:
     return Comparison(list(models), {k: _metrics(m, own_heldout) for k, m in models.items()},
                       {k: (_metrics(m, shipped_test) if shipped_test is not None else None)
                        for k, m in models.items()})

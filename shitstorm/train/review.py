@@ -22,8 +22,6 @@ are skipped. The texts are scored and written to the output only, never logged.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +31,7 @@ from ..classifier import HEADS, shift_base_rate
 from ..schema import LABEL_COLUMNS, TEXT_COLUMN
 from ..text.analysis import analyze
 from .background import split_key
-from .dataset import DataError
+from .dataset import read_table
 
 DISAGREEMENT_MIN = 0.25
 """An inner head's probability above its outer head's by at least this much counts as the heads
@@ -59,43 +57,15 @@ class Posts:
 
 
 def read_posts(path: Path | str, text_column: str = TEXT_COLUMN) -> Posts:
-    """A CSV of posts with a header; errors name the file and line."""
-    csv.field_size_limit(2**31 - 1)
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: not UTF-8 (byte {exc.start}); save the file as UTF-8") from None
-    reader = csv.reader(io.StringIO(content, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise DataError(f"{path}: empty file, expected a header with a {text_column!r} column") from None
-    if text_column not in header:
-        raise DataError(f"{path}:1: no column {text_column!r} (columns: {', '.join(header)}); "
-                        "choose one with --text-column")
-    col = header.index(text_column)
+    """A CSV of posts with a header (``dataset.read_table``); errors name the file and line."""
+    table = read_table(path, (text_column,), hint="; choose one with --text-column")
+    col = table.header.index(text_column)
     rows, texts, lines = [], [], []
-    start = reader.line_num + 1
-    try:
-        for row in reader:
-            if not row:
-                start = reader.line_num + 1
-                continue
-            if len(row) != len(header):
-                raise DataError(f"{path}:{start}: {len(row)} fields, the header has {len(header)}")
-            rows.append(tuple(row))
-            texts.append(row[col])
-            lines.append(start)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise DataError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
-    return Posts(tuple(header), tuple(rows), tuple(texts), tuple(lines), col)
+    for line, row in table.records():
+        rows.append(tuple(row))
+        texts.append(row[col])
+        lines.append(line)
+    return Posts(table.header, tuple(rows), tuple(texts), tuple(lines), col)
 
 
 def head_probabilities(model, analyses) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

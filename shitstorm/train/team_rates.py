@@ -30,6 +30,8 @@ chooses the uncertain posts on purpose.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..classifier import HEADS, head_targets
@@ -68,9 +70,11 @@ def threshold_for_target(prob, truth, *, precision: float | None = None,
         if len(ok) == 0:
             return None
         k = int(ok[-1])  # the lowest cut that still reaches the precision
-    else:
+    elif recall is not None:
         ok = np.nonzero(tp / positives >= recall)[0]
         k = int(ok[0])  # the highest cut that reaches the recall
+    else:
+        raise ValueError("give a target precision or a target recall")
     lower = cuts[k + 1] if k + 1 < len(cuts) else 0.0
     return float((cuts[k] + lower) / 2)
 
@@ -81,11 +85,12 @@ def implied_rates(levels, pressure) -> dict[str, float]:
     return {h: round(float(np.mean(t[h])), 6) for h in HEADS}
 
 
-def nested(rates: dict[str, float], fallback: dict[str, float], *, lower_inner: bool) -> dict[str, float]:
+def nested(rates: Mapping[str, float | None], fallback: Mapping[str, float], *,
+           lower_inner: bool) -> dict[str, float]:
     """A complete, nested set: heads missing (or zero) take ``fallback``; then, outermost first,
     an inner rate above its outer one is lowered to it (``lower_inner``), or, innermost first,
     an outer rate below its inner one is raised to it."""
-    out = {h: float(rates[h]) if rates.get(h) else float(fallback[h]) for h in HEADS}
+    out = {h: float(rates.get(h) or fallback[h]) for h in HEADS}
     if lower_inner:
         for outer, inner in zip(HEADS, HEADS[1:], strict=False):
             out[inner] = min(out[inner], out[outer])

@@ -1,0 +1,61 @@
+"""The fast inference structures (``shitstorm/_compiled.py``) give scikit-learn's numbers."""
+
+import numpy as np
+
+from shitstorm._compiled import WALK_MAX_POSTS, CompiledForest, CompiledIsotonic, CompiledLinear
+from shitstorm.text.analysis import analyze
+
+from .conftest import TINY_CORPUS
+
+
+def test_compiled_inference_equals_scikit_learn(tiny_model):
+    X = [analyze(t) for t, _, _ in TINY_CORPUS] + [analyze("🤬"), analyze("x" * 3000)]
+    fast = tiny_model.classifier.predict_heads(X)
+    slow = tiny_model.classifier.predict_heads_reference(X)
+    for head in fast:
+        np.testing.assert_allclose(fast[head], slow[head], rtol=1e-9, atol=1e-12)
+
+
+def test_compiled_forest_handles_missing_values(tiny_model):
+    boosters = list(tiny_model.classifier.boosters_.values())
+    D = np.full((3, boosters[0].n_features_in_), np.nan)
+    D[1] = 0.0
+    got = CompiledForest(boosters).probabilities(D)
+    want = np.column_stack([b.predict_proba(D)[:, 1] for b in boosters])
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def test_compiled_state_is_not_persisted(tiny_model):
+    tiny_model.score("Hallo")
+    assert "_compiled" not in tiny_model.classifier.__getstate__()
+
+
+def _dense(tiny_model, n):
+    clf = tiny_model.classifier
+    texts = [t for t, _, _ in TINY_CORPUS]
+    X = [analyze(texts[i % len(texts)] + " " * (i // len(texts))) for i in range(n)]
+    linear, _, _ = clf._compiled_parts()
+    return clf._dense(X, linear.decision(clf._sparse(X)))
+
+
+def test_the_tree_walk_and_scikit_learns_predictors_add_up_to_the_same_bits(tiny_model):
+    boosters = list(tiny_model.classifier.boosters_.values())
+    forest = CompiledForest(boosters)
+    D = _dense(tiny_model, 3 * WALK_MAX_POSTS)
+    many = forest.raw(D)  # above WALK_MAX_POSTS: scikit-learn's compiled predictors
+    walked = np.vstack([forest.raw(D[i:i + WALK_MAX_POSTS]) for i in range(0, len(D), WALK_MAX_POSTS)])
+    np.testing.assert_array_equal(many, walked)
+    want = np.column_stack([b.predict_proba(D)[:, 1] for b in boosters])
+    np.testing.assert_array_equal(forest.probabilities(D[:WALK_MAX_POSTS]), want[:WALK_MAX_POSTS])
+
+
+def test_linear_and_isotonic_parts_equal_scikit_learn(tiny_model):
+    clf = tiny_model.classifier
+    X = [analyze(t) for t, _, _ in TINY_CORPUS]
+    S = clf._sparse(X)
+    linear = CompiledLinear([clf.text_models_[h] for h in clf.text_models_])
+    want = np.column_stack([m.decision_function(S) for m in clf.text_models_.values()])
+    np.testing.assert_allclose(linear.decision(S), want, rtol=1e-12, atol=1e-12)
+    p = np.linspace(0, 1, 101)
+    for iso in clf.calibrators_.values():
+        np.testing.assert_array_equal(CompiledIsotonic(iso)(p), iso.predict(p))
