@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ShitstormError
-from .schema import OUTPUT_COLUMNS, Score
+from .schema import Score
 
 CHUNK_ROWS = 2_000
 """Rows scored per chunk in ``batch``: large enough to amortise the vectorised model call,
@@ -673,31 +673,19 @@ CONTEXT_FIELDS = ("channel", "followers", "likes", "shares", "replies", "minutes
 
 
 def _context_from(values: dict, where: str) -> dict:
-    """Typed context from CSV strings or JSON values; empty cells are unknown (``None``)."""
+    """Typed context from CSV strings or JSON values; empty cells are unknown (``None``). Checked
+    by the library's one check of a context (``shitstorm.policy.context_value``), with the row's
+    position and the value in the message."""
+    from .policy import context_value
+
     out: dict = {}
     for name, raw in values.items():
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            continue
-        if name == "channel":
-            out[name] = str(raw).strip()
-            continue
         try:
-            if isinstance(raw, bool):
-                raise ValueError
-            if name == "minutes_since_post":
-                out[name] = float(raw)
-            elif isinstance(raw, float) and raw.is_integer():
-                out[name] = int(raw)
-            else:
-                out[name] = int(raw.strip() if isinstance(raw, str) else raw)
-        except (TypeError, ValueError):
-            raise CLIError(f"{where}: {name} = {raw!r} is not a number") from None
-    try:
-        from .policy import Context
-
-        Context.from_dict(out)  # validate here, with the row's position in the message
-    except ValueError as exc:
-        raise CLIError(f"{where}: {exc}") from None
+            value = context_value(name, raw, text=True)
+        except ValueError as exc:
+            raise CLIError(f"{where}: {exc}" + (f", not {raw!r}" if name in CONTEXT_FIELDS else "")) from None
+        if value is not None:
+            out[name] = value
     return out
 
 
@@ -715,40 +703,15 @@ class BatchOptions:
 
 
 def _flat(score: dict, prefix: str, opts: BatchOptions = BatchOptions()) -> dict:
-    out = {
-        f"{prefix}escalation": score["escalation"],
-        f"{prefix}level": score["level"],
-        f"{prefix}publicity_pressure": score["publicity_pressure"],
-        f"{prefix}reasons": "; ".join(f"{r['cue']}:{r['text']}" + (" (negated)" if r["negated"] else "")
-                                      for r in score["reasons"]),
-        f"{prefix}model_version": score["model_version"],
-        f"{prefix}flags": ";".join(score["flags"]),
-    }
-    if opts.pii:
-        out[f"{prefix}pii"] = ";".join(_pii_kinds(score["pii"]))
-    if opts.triage:
-        t = score["triage"]
-        out[f"{prefix}priority"] = t["priority"]
-        out[f"{prefix}respond_within"] = t["respond_within"]
-        out[f"{prefix}route"] = t["route"]
-        out[f"{prefix}tags"] = " ".join(t["tags"])
-    return out
+    from .schema import csv_cells
+
+    return {f"{prefix}{name}": cell for name, cell in csv_cells(score, pii=opts.pii, triage=opts.triage).items()}
 
 
 def _new_columns(prefix: str, opts: BatchOptions) -> list[str]:
-    cols = [f"{prefix}{c}" for c in OUTPUT_COLUMNS] + [f"{prefix}flags"]
-    if opts.pii:
-        cols.append(f"{prefix}pii")
-    if opts.triage:
-        cols += [f"{prefix}{c}" for c in ("priority", "respond_within", "route", "tags")]
-    return cols
+    from .schema import output_fields
 
-
-def _pii_kinds(findings: list[dict]) -> list[str]:
-    from .schema import PII_KINDS
-
-    found = {f["kind"] for f in findings}
-    return [k for k in PII_KINDS if k in found]
+    return [f"{prefix}{f.name}" for f in output_fields(pii=opts.pii, triage=opts.triage)]
 
 
 _WORKER_MODEL = None

@@ -29,29 +29,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .schema import PII_OUTPUT, SCORE_OUTPUT, TRIAGE_OUTPUT, score_record
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .model import Model
     from .policy import Policy
 
-SCORE_DTYPES: tuple[tuple[str, str], ...] = (
-    ("escalation", "float64"),
-    ("level", "string"),
-    ("publicity_pressure", "float64"),
-    ("reasons", "object"),
-    ("model_version", "string"),
-    ("flags", "object"),
-)
-PII_DTYPE: tuple[str, str] = ("pii", "object")
-TRIAGE_DTYPES: tuple[tuple[str, str], ...] = (
-    ("priority", "string"),
-    ("respond_within", "int32"),
-    ("route", "string"),
-    ("tags", "object"),
-)
-"""The pandas side of ``shitstorm.arrow``'s ``SCORE_FIELDS``, ``PII_FIELD``, ``TRIAGE_FIELDS``
-(same names, same order; a test holds them together)."""
+DTYPES: dict[str, str] = {
+    "probability": "float64", "level": "string", "reasons": "object", "text": "string", "flags": "object",
+    "pii": "object", "priority": "string", "minutes": "int32", "route": "string", "tags": "object",
+}
+"""The pandas dtype of each kind of ``shitstorm.schema.OutputField`` (the pandas side of
+``shitstorm.arrow.ARROW_TYPES``; a test holds them together)."""
+
+SCORE_DTYPES: tuple[tuple[str, str], ...] = tuple((f.name, DTYPES[f.kind]) for f in SCORE_OUTPUT)
+PII_DTYPE: tuple[str, str] = (PII_OUTPUT.name, DTYPES[PII_OUTPUT.kind])
+TRIAGE_DTYPES: tuple[tuple[str, str], ...] = tuple((f.name, DTYPES[f.kind]) for f in TRIAGE_OUTPUT)
+"""The columns of ``shitstorm.schema.output_fields``, with their pandas dtypes."""
 
 
 def _texts(column: pd.Series, name: str) -> list[str]:
@@ -94,29 +90,14 @@ def score_frame(df: pd.DataFrame, text: str = "text", pii: bool = False, triage:
 
         model = default_model()
     scores = model.score_many(_texts(df[text], text))
-    columns: dict[str, list[Any]] = {
-        "escalation": [float(s.escalation) for s in scores],
-        "level": [s.level for s in scores],
-        "publicity_pressure": [float(s.publicity_pressure) for s in scores],
-        "reasons": [[{"cue": r.cue, "text": r.text, "start": r.start, "end": r.end, "negated": r.negated}
-                     for r in s.reasons] for s in scores],
-        "model_version": [s.model_version for s in scores],
-        "flags": [list(s.flags) for s in scores],
-    }
-    if pii:
-        from .schema import PII_KINDS
-
-        columns["pii"] = [[k for k in PII_KINDS if k in {f.kind for f in s.pii}] for s in scores]
+    decisions: list[Any] | None = None
     if triage:
         from .policy import triage as decide
 
         decisions = [decide(s, policy) for s in scores]
-        columns.update({
-            "priority": [t.priority for t in decisions],
-            "respond_within": [int(t.respond_within) for t in decisions],
-            "route": [t.route for t in decisions],
-            "tags": [list(t.tags) for t in decisions],
-        })
+    records = [score_record(s, decisions[k] if decisions is not None else None, pii="kinds" if pii else None,
+                            exact=True) for k, s in enumerate(scores)]
+    columns: dict[str, list[Any]] = {name: [r[name] for r in records] for name, _ in fields}
     appended = pd.DataFrame({prefix + name: pd.Series(columns[name], index=df.index, dtype=dtype)
                              for name, dtype in fields}, index=df.index)
     return pd.concat([df, appended], axis=1)

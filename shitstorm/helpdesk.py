@@ -111,9 +111,10 @@ class ApiRequest:
 
 def field_values(score: Score, tri: Triage) -> dict[str, Any]:
     """The values of ``FIELD_NAMES`` for one scored and triaged ticket."""
-    return {"escalation": round(float(score.escalation), 4), "level": score.level,
-            "publicity_pressure": round(float(score.publicity_pressure), 4),
-            "priority": tri.priority, "route": tri.route}
+    from .schema import score_record
+
+    record = score_record(score, tri, pii=None)
+    return {name: record[name] for name in FIELD_NAMES}
 
 
 def stale_tags(existing: Iterable[str] | None, new: Iterable[str]) -> list[str]:

@@ -12,7 +12,7 @@ import csv
 import io
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import ShitstormError
-from .schema import CHANNELS, CUE_FAMILIES, FLAGS, HEADS, LEVEL_INDEX, LEVELS, PII_KINDS, Score
+from .schema import CHANNELS, CUE_FAMILIES, FLAGS, HEADS, LEVEL_INDEX, LEVELS, PII_KINDS, Score, pii_kinds, whole_number
 
 __all__ = ["Advice", "Context", "Policy", "PolicyError", "Triage", "triage", "TAG_VOCABULARY",
            "ADVICE_IDS", "PRIORITIES", "ROUTES"]
@@ -30,11 +30,6 @@ PRIORITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
 """P1 is the most urgent."""
 ROUTES: tuple[str, ...] = ("community", "second_level", "legal_pr")
 """community team / second-level support / legal & PR."""
-ROUTE_LABELS = MappingProxyType({
-    "community": {"de": "Community-Team", "en": "community team"},
-    "second_level": {"de": "Second-Level-Support", "en": "second-level support"},
-    "legal_pr": {"de": "Recht & PR", "en": "legal & PR"},
-})
 CONTEXT_RULES: tuple[str, ...] = ("reach", "repeat_contact")
 """Context rules: large reach or fast-growing engagement; a third contact about the same case."""
 LANGS: tuple[str, ...] = ("de", "en")
@@ -77,19 +72,9 @@ class Context:
     minutes_since_post: float | None = None
     earlier_contacts: int | None = None
 
-    def __post_init__(self):
-        if self.channel is not None and self.channel not in CHANNELS:
-            raise ValueError(f"context.channel: {self.channel!r} is not one of {', '.join(CHANNELS)}")
+    def __post_init__(self) -> None:
         for f in fields(self):
-            if f.name == "channel":
-                continue
-            v = getattr(self, f.name)
-            if v is None:
-                continue
-            ok_type = (float, int) if f.name == "minutes_since_post" else (int,)
-            if isinstance(v, bool) or not isinstance(v, ok_type) or not math.isfinite(v) or v < 0:
-                kind = "a number" if f.name == "minutes_since_post" else "a whole number"
-                raise ValueError(f"context.{f.name}: {v!r} is not {kind} >= 0")
+            object.__setattr__(self, f.name, context_value(f.name, getattr(self, f.name)))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Context:
@@ -98,16 +83,73 @@ class Context:
             return cls()
         if not isinstance(data, Mapping):
             raise ValueError(f"context must be a mapping, not {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(map(str, set(data) - set(CONTEXT_FIELDS)))
         if unknown:
-            raise ValueError(f"context: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**{k: v for k, v in data.items()})
+            raise ValueError(f"context: unknown key(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(sorted(CONTEXT_FIELDS))}")
+        return cls(**data)
 
     @property
     def engagement(self) -> int | None:
         parts = [v for v in (self.likes, self.shares, self.replies) if v is not None]
         return sum(parts) if parts else None
+
+
+CONTEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Context))
+"""The fields of a ``Context``: the keys of ``Context.from_dict``, the request body's ``context``
+and the columns ``shitstorm batch --context`` reads."""
+
+CONTEXT_KINDS: Mapping[str, str] = MappingProxyType(
+    {name: {"channel": "channel", "minutes_since_post": "minutes"}.get(name, "count") for name in CONTEXT_FIELDS})
+"""What each context field holds: ``channel`` (a name from ``CHANNELS``), ``count`` (a whole number
+>= 0) or ``minutes`` (a number >= 0)."""
+
+_CONTEXT_EXPECTED = {"channel": f"one of {', '.join(CHANNELS)}", "count": "a whole number >= 0",
+                     "minutes": "a number >= 0"}
+
+
+def context_value(name: str, value: Any, *, text: bool = False) -> Any:
+    """One ``Context`` field's value, checked: ``None`` (unknown), a name from ``CHANNELS``, a
+    count (a whole number >= 0; 12000.0 is 12000, as JSON has one number type) or minutes (a
+    finite number >= 0, a float). With ``text=True`` (CSV cells) a string is read as the number it
+    spells and a blank one is unknown. Otherwise a ``ValueError`` naming the field; the value is
+    not repeated (the HTTP API never echoes input), callers that may show it add it.
+
+    The one check of a context, used by ``Context`` (the library), the HTTP API's request body
+    and ``shitstorm batch --context``."""
+    if name not in CONTEXT_FIELDS:
+        raise ValueError(f"context: unknown key {name}; known: {', '.join(sorted(CONTEXT_FIELDS))}")
+    if text and isinstance(value, str):
+        value = value.strip() or None
+    if value is None:
+        return None
+    kind = CONTEXT_KINDS[name]
+    if kind == "channel":
+        if value not in CHANNELS:
+            raise ValueError(f"context.channel: must be {_CONTEXT_EXPECTED[kind]}")
+        return value
+    if text and isinstance(value, str):
+        value = _number(value)
+    if kind == "minutes":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"context.{name}: must be {_CONTEXT_EXPECTED[kind]}")
+        return float(value)
+    count = whole_number(value, 0, exact_floats=True)
+    if count is None:
+        raise ValueError(f"context.{name}: must be {_CONTEXT_EXPECTED[kind]}")
+    return count
+
+
+def _number(cell: str) -> int | float | None:
+    """The number a CSV cell spells (``"12000"``, ``"12000.0"``, ``"2.5"``), or None."""
+    try:
+        return int(cell)
+    except ValueError:
+        pass
+    try:
+        return float(cell)
+    except ValueError:
+        return None
 
 
 # --- advice -----------------------------------------------------------------------------------
@@ -178,6 +220,21 @@ ADVICE_IDS: tuple[str, ...] = tuple(i.id for i in advice_items())
 
 
 # --- policy -----------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _default() -> Policy:
+    """The shipped policy (``triage_data/default_policy.toml``), read once: the defaults of
+    ``Policy``'s fields."""
+    name = "shitstorm/triage_data/default_policy.toml"
+    data = tomllib.loads(resources.files("shitstorm").joinpath("triage_data/default_policy.toml")
+                         .read_text(encoding="utf-8"))
+    policy = _parse_policy(data, name, _EMPTY_BASE)
+    missing = [p for p in PRIORITIES if p not in policy.respond_within] + \
+              [lv for lv in LEVELS if lv not in policy.levels]
+    if missing:
+        raise PolicyError(f"{name}: missing {', '.join(missing)}")
+    return Policy(**{**{f.name: getattr(policy, f.name) for f in fields(Policy)}, "source": "default"})
+
+
 @dataclass(frozen=True)
 class Policy:
     """How a team triages. ``Policy()`` is the default policy; ``Policy.from_toml(path)`` reads a
@@ -269,45 +326,72 @@ _SCHEMA: dict[str, Any] = {
 }
 
 
-def _check_value(kind: str, key: str, value: Any, source: str) -> Any:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
-    def bad(expected: str):
-        return PolicyError(f"{source}: {key} = {value!r}: expected {expected}")
+class _Bad(Exception):
+    """A policy value that is not what its key expects; ``_check_value`` names the key and file."""
 
-    if kind == "level":
-        if value not in LEVELS:
-            raise bad(f"one of {', '.join(LEVELS)}")
+    def __init__(self, expected: str = "", message: str = ""):
+        super().__init__(expected or message)
+        self.expected, self.message = expected, message
+
+
+def _name_in(allowed: tuple[str, ...]) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or value not in allowed:
+            raise _Bad(f"one of {', '.join(allowed)}")
         return value
-    if kind == "priority":
-        if value not in PRIORITIES:
-            raise bad(f"one of {', '.join(PRIORITIES)}")
+    return check
+
+
+def _whole(minimum: int, expected: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if whole_number(value, minimum) is None:
+            raise _Bad(expected)
         return value
-    if kind in ("minutes", "count"):
-        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if kind == "minutes" else 0):
-            raise bad("a whole number of minutes >= 1" if kind == "minutes" else "a whole number >= 0")
-        return value
-    if kind == "probability":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-            raise bad("a probability in (0, 1]")
+    return check
+
+
+def _real(ok: Callable[[float], bool], expected: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
+            raise _Bad(expected)
         return float(value)
-    if kind == "share":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-            raise bad("a share between 0 and 1 (exclusive), e.g. 0.003 for three posts in a thousand")
-        return float(value)
-    if kind == "rate":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
-            raise bad("a number > 0")
-        return float(value)
-    if kind in ("cue_list", "level_list"):
-        allowed = CUE_FAMILIES if kind == "cue_list" else LEVELS
+    return check
+
+
+def _names(allowed: tuple[str, ...], what: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise bad("a list of names")
+            raise _Bad("a list of names")
         unknown = [v for v in value if v not in allowed]
         if unknown:
-            what = "cue family" if kind == "cue_list" else "level"
-            raise PolicyError(f"{source}: {key}: unknown {what} {', '.join(map(repr, unknown))} "
-                              f"(known: {', '.join(allowed)})")
+            raise _Bad(message=f"unknown {what} {', '.join(map(repr, unknown))} (known: {', '.join(allowed)})")
         return frozenset(value)
-    raise AssertionError(kind)
+    return check
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "level": _name_in(LEVELS),
+    "priority": _name_in(PRIORITIES),
+    "minutes": _whole(1, "a whole number of minutes >= 1"),
+    "count": _whole(0, "a whole number >= 0"),
+    "probability": _real(lambda v: 0 < v <= 1, "a probability in (0, 1]"),
+    "share": _real(lambda v: 0 < v < 1,
+                   "a share between 0 and 1 (exclusive), e.g. 0.003 for three posts in a thousand"),
+    "rate": _real(lambda v: v > 0 and math.isfinite(v), "a number > 0"),
+    "cue_list": _names(CUE_FAMILIES, "cue family"),
+    "level_list": _names(LEVELS, "level"),
+}
+"""How each kind of value in ``_SCHEMA`` is checked (and converted: rates to float, lists to
+frozensets)."""
+
+
+def _check_value(kind: str, key: str, value: Any, source: str) -> Any:
+    try:
+        return _CHECKS[kind](value)
+    except _Bad as bad:
+        if bad.message:
+            raise PolicyError(f"{source}: {key}: {bad.message}") from None
+        raise PolicyError(f"{source}: {key} = {value!r}: expected {bad.expected}") from None
 
 
 def _walk(data: Mapping[str, Any], schema: Mapping[str, Any], prefix: str, source: str) -> dict:
@@ -391,19 +475,6 @@ _EMPTY_BASE = Policy(
     second_level_levels=frozenset(), cue_min_level="none", legal_pr_cue_min_level="none",
     second_level_cue_min_level="none", source="",
 )
-
-
-@lru_cache(maxsize=1)
-def _default() -> Policy:
-    name = "shitstorm/triage_data/default_policy.toml"
-    data = tomllib.loads(resources.files("shitstorm").joinpath("triage_data/default_policy.toml")
-                         .read_text(encoding="utf-8"))
-    policy = _parse_policy(data, name, _EMPTY_BASE)
-    missing = [p for p in PRIORITIES if p not in policy.respond_within] + \
-              [lv for lv in LEVELS if lv not in policy.levels]
-    if missing:
-        raise PolicyError(f"{name}: missing {', '.join(missing)}")
-    return Policy(**{**{f.name: getattr(policy, f.name) for f in fields(Policy)}, "source": "default"})
 
 
 # --- the decision -----------------------------------------------------------------------------
@@ -526,8 +597,7 @@ def make_tags(score: Score, priority: str, route: str, pressure: bool, cues: tup
     if pressure:
         tags.append(f"{TAG_PREFIX}publicity_pressure")
     tags += [f"{TAG_PREFIX}cue__{c}" for c in cues]
-    kinds = {f.kind for f in score.pii}
-    tags += [f"{TAG_PREFIX}pii__{k}" for k in PII_KINDS if k in kinds]
+    tags += [f"{TAG_PREFIX}pii__{k}" for k in pii_kinds(f.kind for f in score.pii)]
     tags += [f"{TAG_PREFIX}context__{r}" for r in fired]
     tags += [f"{TAG_PREFIX}flag__{f}" for f in score.flags if f in FLAGS]
     return tuple(tags)

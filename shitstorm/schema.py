@@ -1,4 +1,6 @@
-"""One source of truth for labels and output: levels, cue families, CSV columns.
+"""One source of truth for labels and output: levels, cue families, CSV columns, and a score's
+output fields (``output_fields``, ``score_record``): every form a score takes (``to_dict``, CSV
+cells, Parquet and DataFrame columns, the HTTP API's schema, helpdesk fields) is derived from them.
 
 Imported by the library (``shitstorm``) and by ``training/`` alike, so that a label
 written by an annotator, a column read from a CSV and a field emitted by ``score()``
@@ -56,10 +58,6 @@ alarm (when no lexicon knows them): evidence of its own kind, not a cue family."
 REASON_KINDS: tuple[str, ...] = (*CUE_FAMILIES, EVIDENCE_CUE)
 """What ``Reason.cue`` may hold."""
 
-PUBLICITY_FAMILIES: frozenset[str] = frozenset(
-    {"publicity_media", "publicity_reviews", "publicity_viral", "mobilization"}
-)
-
 PRESSURE_FORMS: tuple[str, ...] = (
     "press",           # newspaper, BILD, Lokalzeitung, journalists
     "tv_radio",        # TV and radio, consumer shows (WISO, Markt, Akte)
@@ -104,14 +102,12 @@ CORPUS_COLUMNS: tuple[str, ...] = (
 LIST_SEPARATOR = ";"
 """Separator of multi-valued CSV cells (``cues``)."""
 
-OUTPUT_COLUMNS: tuple[str, ...] = (
-    "escalation", "level", "publicity_pressure", "reasons", "model_version",
-)
-"""Columns appended by ``shitstorm batch``, in order (``Score.to_dict()`` keys)."""
 
 
 # --- output types --------------------------------------------------------------------------
+from collections.abc import Iterable, Mapping  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from typing import Any, Literal  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -187,13 +183,130 @@ class Score:
     pii: tuple[PiiFinding, ...] = field(default=())
 
     def to_dict(self) -> dict:
-        """JSON-safe dict: what the CLI emits (``OUTPUT_COLUMNS`` plus ``flags`` and ``pii``)."""
-        return {
-            "escalation": round(float(self.escalation), 4),
-            "level": self.level,
-            "publicity_pressure": round(float(self.publicity_pressure), 4),
-            "reasons": [r.to_dict() for r in self.reasons],
-            "model_version": self.model_version,
-            "flags": list(self.flags),
-            "pii": [f.to_dict() for f in self.pii],
-        }
+        """JSON-safe dict: what the CLI and the HTTP API emit, the fields of ``SCORE_OUTPUT`` and
+        ``PII_OUTPUT`` (``score_record(self)``)."""
+        return score_record(self)
+
+
+# --- a score's output, defined once -------------------------------------------------------------
+@dataclass(frozen=True)
+class OutputField:
+    """One field of a score's output: the ``Score.to_dict()`` key and the column of ``shitstorm
+    batch``, Parquet, Spark and ``score_frame``; ``kind`` says what its value is (every form of
+    the output, CSV cell, Arrow type, pandas dtype, OpenAPI type, is derived from it)."""
+
+    name: str
+    kind: str
+    doc: str
+
+
+OUTPUT_KINDS: tuple[str, ...] = ("probability", "level", "reasons", "text", "flags", "pii",
+                                 "priority", "minutes", "route", "tags")
+"""What an ``OutputField`` may hold: a probability in [0, 1]; a name from ``LEVELS``; a list of
+``Reason``; a string; names from ``FLAGS``; ``PiiFinding``s (in files only their kinds); a
+priority, a number of minutes, a route and tags of a ``Triage``."""
+
+SCORE_OUTPUT: tuple[OutputField, ...] = (
+    OutputField("escalation", "probability", "calibrated P(level ≥ elevated)"),
+    OutputField("level", "level", "the escalation level: none, low, elevated or critical"),
+    OutputField("publicity_pressure", "probability", "calibrated P(public used as leverage)"),
+    OutputField("reasons", "reasons", "the cues found: cue family, the words, their offsets into the "
+                                      "post as scored, whether negated"),
+    OutputField("model_version", "text", "the version of the model that scored"),
+    OutputField("flags", "flags", "what was odd about the input: empty, truncated, binary, html, "
+                                  "not_german"),
+)
+"""A score's fields, in order (without ``pii``: a column of its own choice in files)."""
+
+PII_OUTPUT = OutputField("pii", "pii", "personal data found: kind, the data and its offsets; in "
+                                       "files (CSV, Parquet, DataFrames) the kinds only, never the data")
+
+TRIAGE_OUTPUT: tuple[OutputField, ...] = (
+    OutputField("priority", "priority", "P1 (most urgent) to P4"),
+    OutputField("respond_within", "minutes", "minutes to the first public answer"),
+    OutputField("route", "route", "community, second_level or legal_pr"),
+    OutputField("tags", "tags", "helpdesk tags, each from shitstorm.TAG_VOCABULARY"),
+)
+"""The columns a ``Triage`` adds to files (``--triage``), in order."""
+
+OUTPUT_COLUMNS: tuple[str, ...] = tuple(f.name for f in SCORE_OUTPUT)
+"""Columns appended by ``shitstorm batch``, in order; then ``pii`` (``--pii``) and the
+``TRIAGE_OUTPUT`` columns (``--triage``)."""
+
+
+def output_fields(*, pii: bool = True, triage: bool = False) -> tuple[OutputField, ...]:
+    """The fields of a score's output in order: ``SCORE_OUTPUT``, ``PII_OUTPUT`` (unless
+    ``pii=False``), ``TRIAGE_OUTPUT`` (with ``triage=True``)."""
+    return SCORE_OUTPUT + ((PII_OUTPUT,) if pii else ()) + (TRIAGE_OUTPUT if triage else ())
+
+
+def pii_kinds(kinds: Iterable[str]) -> list[str]:
+    """The kinds of personal data among ``kinds``, each once, in ``PII_KINDS`` order:
+    ``pii_kinds(f.kind for f in score.pii)``."""
+    found = set(kinds)
+    return [k for k in PII_KINDS if k in found]
+
+
+PiiForm = Literal["findings", "spans", "kinds"]
+
+
+def score_record(score: Score, triage: Any = None, *, pii: PiiForm | None = "findings",
+                 reason_text: bool = True, exact: bool = False) -> dict[str, Any]:
+    """A score (and its ``Triage``) as a JSON-safe dict, keyed by ``output_fields``, in order.
+
+    Probabilities are rounded to 4 decimals (``exact=True``: as scored, for typed columns).
+    ``pii``: ``"findings"`` (kind, text, start, end), ``"spans"`` (without the text),
+    ``"kinds"`` (``pii_kinds``: what files get), ``None`` (left out). ``reason_text=False``
+    leaves the matched words out of the reasons (they are pieces of the post).
+    """
+    out: dict[str, Any] = {}
+    for f in output_fields(pii=pii is not None, triage=triage is not None):
+        value = getattr(triage if f in TRIAGE_OUTPUT else score, f.name)
+        if f.kind == "probability":
+            out[f.name] = float(value) if exact else round(float(value), 4)
+        elif f.kind == "reasons":
+            out[f.name] = [{k: v for k, v in r.to_dict().items() if reason_text or k != "text"} for r in value]
+        elif f.kind == "pii":
+            out[f.name] = (pii_kinds(x.kind for x in value) if pii == "kinds" else
+                           [{k: v for k, v in x.to_dict().items() if pii == "findings" or k != "text"}
+                            for x in value])
+        elif f.kind in ("flags", "tags"):
+            out[f.name] = list(value)
+        elif f.kind == "minutes":
+            out[f.name] = int(value)
+        else:
+            out[f.name] = value
+    return out
+
+
+def csv_cells(record: Mapping[str, Any], *, pii: bool = False, triage: bool = False) -> dict[str, Any]:
+    """One CSV row's cells for a ``score_record`` (with the ``Triage.to_dict()`` under
+    ``"triage"`` for ``triage=True``): reasons as ``cue:words`` joined by ``"; "`` (`` (negated)``
+    after a negated one), flags and pii kinds joined by ``;``, tags by spaces."""
+    values = {**record, **(record["triage"] if triage else {})}
+    cells: dict[str, Any] = {}
+    for f in output_fields(pii=pii, triage=triage):
+        value = values[f.name]
+        if f.kind == "reasons":
+            value = "; ".join(f"{r['cue']}:{r['text']}" + (" (negated)" if r["negated"] else "") for r in value)
+        elif f.kind == "pii":
+            value = LIST_SEPARATOR.join(pii_kinds(x["kind"] if isinstance(x, Mapping) else x for x in value))
+        elif f.kind == "flags":
+            value = LIST_SEPARATOR.join(value)
+        elif f.kind == "tags":
+            value = " ".join(value)
+        cells[f.name] = value
+    return cells
+
+
+# --- numbers from users -------------------------------------------------------------------------
+def whole_number(value: Any, minimum: int = 0, *, exact_floats: bool = False) -> int | None:
+    """``value`` as a whole number of at least ``minimum``, or ``None`` when it is none: an
+    ``int`` (``True`` is not a count), or with ``exact_floats=True`` a float without fraction
+    (JSON has one number type: 12000.0 is the count 12000). The one "must be ≥ N" check behind
+    context counts, policy minutes and counts."""
+    if isinstance(value, float) and exact_floats and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        return None
+    return value

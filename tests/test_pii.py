@@ -248,3 +248,9 @@ def test_issue12_item7_redaction_is_linear_in_the_text_length():
 
     small, large = cost(500), cost(4000)
     assert large < 16 * small, (small, large)  # 8× the text: quadratic was ≥ 30×
+
+
+def test_one_rule_per_kind_in_precedence_order():  # was a module-level assert, which -O strips
+    from shitstorm.pii import KIND_PRECEDENCE, RULES
+
+    assert tuple(RULES) == KIND_PRECEDENCE and set(RULES) == set(PII_KINDS)

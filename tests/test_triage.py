@@ -276,3 +276,41 @@ def test_advice_table_is_checked_on_load():
         parse_advice(good + "a\talways\tx\ty\n")
     with pytest.raises(ValueError, match="unknown condition"):
         parse_advice("id\twhen\tde\ten\na\tsometimes\tx\ty\n")
+
+
+# --- the one check of a context (library, HTTP API, batch --context) ----------------------------
+@pytest.mark.parametrize("name, value, text, expected", [
+    ("followers", 12000, False, 12000),
+    ("followers", 12000.0, False, 12000),  # JSON has one number type
+    ("followers", " 12000 ", True, 12000),  # a CSV cell
+    ("followers", "", True, None),
+    ("followers", None, False, None),
+    ("minutes_since_post", "2.5", True, 2.5),
+    ("minutes_since_post", 10, False, 10.0),
+    ("channel", " facebook ", True, "facebook"),
+])
+def test_context_values_are_read_the_same_everywhere(name, value, text, expected):
+    from shitstorm.policy import context_value
+
+    got = context_value(name, value, text=text)
+    assert got == expected and type(got) is type(expected)
+
+
+@pytest.mark.parametrize("name, value, text", [
+    ("followers", "12000", False),  # a string is a count only in a CSV cell
+    ("followers", "viele", True), ("followers", "1.5", True), ("followers", 1.5, False),
+    ("likes", True, False), ("shares", -4, False), ("minutes_since_post", float("inf"), False),
+    ("minutes_since_post", "bald", True), ("channel", "myspace", False),
+])
+def test_bad_context_values_name_the_field_but_not_the_value(name, value, text):
+    from shitstorm.policy import context_value
+
+    with pytest.raises(ValueError, match=rf"^context\.{name}: must be") as exc:
+        context_value(name, value, text=text)
+    assert str(value).strip() not in str(exc.value).split("must be", 1)[1]
+
+
+def test_context_takes_json_counts_and_rejects_unknown_keys():
+    assert Context(followers=12000.0) == Context(followers=12000)
+    with pytest.raises(ValueError, match="unknown key.*reach"):
+        Context.from_dict({"reach": 3, 1: 2})

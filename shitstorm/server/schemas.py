@@ -6,12 +6,23 @@ described field by field so that clients can be generated from ``/openapi.json``
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from functools import partial
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictStr,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+)
 
-from ..policy import PRIORITIES, ROUTES
-from ..schema import CHANNELS, FLAGS, LEVELS, PII_KINDS, REASON_KINDS
+from ..policy import CONTEXT_FIELDS, CONTEXT_KINDS, PRIORITIES, ROUTES, context_value
+from ..schema import CHANNELS, FLAGS, LEVELS, PII_KINDS, REASON_KINDS, output_fields
 
 MAX_TEXT_CHARS = 100_000
 """Longest post text accepted (422 above it). The model reads the first 10,000 characters; the
@@ -23,36 +34,29 @@ MAX_BATCH_CHARS = 1_000_000
 posts of 1,000 characters. Scoring time and memory grow with the characters, not the posts;
 1,000 posts of 10,000 characters took 15 s and 300 MB. Send long posts in smaller batches."""
 
-Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+_CONTEXT_JSON_SCHEMA = {
+    "channel": {"enum": list(CHANNELS), "type": "string"},
+    "count": {"minimum": 0.0, "type": "integer"},
+    "minutes": {"minimum": 0.0, "type": "number"},
+}
+"""The OpenAPI type of each kind of context field (``shitstorm.policy.CONTEXT_KINDS``)."""
 
 
-def _whole_number(value):
-    """JSON has one number type: 12000 and 12000.0 are the same count; "12000", true and 1.5 are
-    not counts."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("must be a whole number")
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError("must be a whole number")
-        return int(value)
-    return value
+def _context_field(name: str):
+    """A context field checked by the library's one check (``shitstorm.policy.context_value``:
+    a 422 naming the field, without the value); its OpenAPI type says the same."""
+    schema = _CONTEXT_JSON_SCHEMA[CONTEXT_KINDS[name]]
+    return (Annotated[Any, PlainValidator(partial(context_value, name)),
+                      WithJsonSchema({"anyOf": [schema, {"type": "null"}]})], None)
 
 
-Count = Annotated[int, Field(ge=0), BeforeValidator(_whole_number)]
-
-
-class ContextIn(BaseModel):
-    """What the helpdesk knows about the post besides its text (all optional); see ``triage``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    channel: Channel | None = None
-    followers: Count | None = None
-    likes: Count | None = None
-    shares: Count | None = None
-    replies: Count | None = None
-    minutes_since_post: float | None = Field(None, ge=0, allow_inf_nan=False)
-    earlier_contacts: Count | None = None
+ContextIn = create_model(
+    "ContextIn",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="What the helpdesk knows about the post besides its text (all optional); see ``triage``.",
+    __module__=__name__,
+    **{name: _context_field(name) for name in CONTEXT_FIELDS},
+)
 
 
 class ScoreRequest(BaseModel):
@@ -100,14 +104,23 @@ class PiiOut(BaseModel):
     end: int
 
 
-class ScoreOut(BaseModel):
-    escalation: float = Field(..., ge=0, le=1, description="calibrated P(level ≥ elevated)")
-    level: Literal[LEVELS]  # type: ignore[valid-type]
-    publicity_pressure: float = Field(..., ge=0, le=1, description="calibrated P(public used as leverage)")
-    reasons: list[ReasonOut]
-    model_version: str
-    flags: list[Literal[FLAGS]]  # type: ignore[valid-type]
-    pii: list[PiiOut]
+_SCORE_TYPES = {
+    "probability": Annotated[float, Field(ge=0, le=1)],
+    "level": Literal[LEVELS],
+    "reasons": list[ReasonOut],
+    "text": str,
+    "flags": list[Literal[FLAGS]],  # type: ignore[valid-type]
+    "pii": list[PiiOut],
+}
+"""The OpenAPI type of each kind of ``shitstorm.schema.OutputField`` in a score."""
+
+ScoreOut = create_model(
+    "ScoreOut",
+    __module__=__name__,
+    **{f.name: (_SCORE_TYPES[f.kind], Field(..., description=f.doc))
+       for f in output_fields(pii=True)},
+)
+"""``Score.to_dict()``: the fields of ``shitstorm.schema.output_fields``."""
 
 
 class AdviceOut(BaseModel):

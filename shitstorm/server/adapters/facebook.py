@@ -141,10 +141,10 @@ def _record(item: dict, score, tri, with_text: str) -> dict:
 
     ident = {k: item[k] for k in ("page_id", "item", "verb", "post_id", "comment_id", "parent_id",
                                   "created_time")}
-    d = score.to_dict()
-    d["pii"] = [{"kind": f["kind"], "start": f["start"], "end": f["end"]} for f in d["pii"]]
-    if with_text != "redacted":  # the matched words are pieces of the post: left out too
-        d["reasons"] = [{k: v for k, v in r.items() if k != "text"} for r in d["reasons"]]
+    from ...schema import score_record
+
+    # the matched words are pieces of the post: left out too, unless the text is sent redacted
+    d = score_record(score, pii="spans", reason_text=with_text == "redacted")
     record = {"source": "facebook", **ident, "score": d, "triage": tri.to_dict()}
     if with_text == "redacted":
         record["message_redacted"] = redact(item["message"])
