@@ -65,7 +65,7 @@ class ScoreRequest(BaseModel):
          "context": {"channel": "facebook", "followers": 12000}}]})
 
     text: StrictStr = Field(..., max_length=MAX_TEXT_CHARS, description="the post, as posted")
-    context: ContextIn | None = None
+    context: ContextIn | None = None  # type: ignore[valid-type]  # built by create_model
 
 
 class BatchPost(ScoreRequest):
@@ -114,7 +114,7 @@ _SCORE_TYPES = {
 }
 """The OpenAPI type of each kind of ``shitstorm.schema.OutputField`` in a score."""
 
-ScoreOut = create_model(
+ScoreOut = create_model(  # type: ignore[call-overload]  # fields from schema.output_fields
     "ScoreOut",
     __module__=__name__,
     **{f.name: (_SCORE_TYPES[f.kind], Field(..., description=f.doc))
@@ -138,7 +138,7 @@ class TriageOut(BaseModel):
 
 
 class ScoreResponse(BaseModel):
-    score: ScoreOut
+    score: ScoreOut  # type: ignore[valid-type]  # built by create_model
     triage: TriageOut
     pii: list[PiiOut]
 
