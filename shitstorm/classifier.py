@@ -24,6 +24,8 @@ Targets (ordinal decomposition of the level, plus pressure): ``ge_low`` (level �
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
@@ -311,17 +313,10 @@ class EscalationClassifier(BaseEstimator):
         for vec in self.vectorizers_:
             row = vec.transform([analysis]).tocsr()
             terms = self._terms(vec)
+            owners_of = (_stem_ngram_owners(stems) if isinstance(vec.analyzer, StemNgrams)
+                         else _char_ngram_owners(tokens, vec.analyzer.min_n, vec.analyzer.max_n))
             for j, x in zip(row.indices, row.data, strict=False):
-                term = terms[j]
-                if isinstance(vec.analyzer, StemNgrams):
-                    parts = term.split(" ")
-                    n = len(parts)
-                    at = [i for i in range(len(stems) - n + 1) if list(stems[i:i + n]) == parts]
-                    owners = [i + k for i in at for k in range(n)]
-                else:
-                    a = vec.analyzer
-                    owners = [i for i, t in enumerate(tokens)
-                              if term in _token_char_ngrams(t, a.min_n, a.max_n)]
+                owners = owners_of(terms[j])
                 if owners:
                     share = coef[offset + j] * float(x) / len(owners)
                     for i in owners:
@@ -339,3 +334,36 @@ class EscalationClassifier(BaseEstimator):
                 terms[i] = t
             got = cache[id(vec)] = (vec, terms)
         return got[1]
+
+
+def _stem_ngram_owners(stems: Sequence[str]) -> Callable[[str], list[int]]:
+    """Term "a b" → the positions of the stems it was counted from: for each occurrence, in
+    order, each of its words (an overlapping occurrence counts a word twice, as the vectorizer
+    counted the term twice). One dict per n, built on first use: the same lists a scan of every
+    start position gives, without the scan per term."""
+    starts: dict[int, dict[tuple[str, ...], list[int]]] = {}
+
+    def owners(term: str) -> list[int]:
+        parts = tuple(term.split(" "))
+        n = len(parts)
+        index = starts.get(n)
+        if index is None:
+            index = starts[n] = {}
+            for i in range(len(stems) - n + 1):
+                index.setdefault(tuple(stems[i:i + n]), []).append(i)
+        return [i + k for i in index.get(parts, ()) for k in range(n)]
+
+    return owners
+
+
+def _char_ngram_owners(tokens: Sequence[str], min_n: int, max_n: int) -> Callable[[str], list[int]]:
+    """Character n-gram → the tokens (positions, ascending, each once) that contain it."""
+    index: dict[str, list[int]] = {}
+    for i, t in enumerate(tokens):
+        for g in dict.fromkeys(_token_char_ngrams(t, min_n, max_n)):
+            index.setdefault(g, []).append(i)
+
+    def owners(term: str) -> list[int]:
+        return index.get(term, [])
+
+    return owners

@@ -111,14 +111,31 @@ def _token_spans(a: Analysis) -> list[tuple[int, int] | None]:
     out: list[tuple[int, int] | None] = []
     pos = 0
     for tok in a.tokens:
-        m = re.compile(r"(?<!\w)" + re.escape(tok) + r"(?!\w)" if tok[0].isalnum() or tok[0] == "_"
-                       else re.escape(tok)).search(text, pos)
-        if m is None:
-            out.append(None)
-            continue
-        out.append(m.span())
-        pos = m.end()
+        span = _find_token(text, tok, pos)
+        out.append(span)
+        if span is not None:
+            pos = span[1]
     return out
+
+
+def _is_word_char(ch: str) -> bool:
+    """What ``\\w`` matches in a ``str`` pattern: alphanumeric (``str.isalnum``) or ``_``."""
+    return ch.isalnum() or ch == "_"
+
+
+def _find_token(text: str, tok: str, pos: int) -> tuple[int, int] | None:
+    """The first occurrence of ``tok`` in ``text`` from ``pos`` on; a word token only where it
+    is not part of a longer word (``(?<!\\w)tok(?!\\w)``, found with ``str.find``: compiling
+    a pattern per token cost more than the rest of the evidence)."""
+    word = _is_word_char(tok[0])
+    at = text.find(tok, pos)
+    while at >= 0:
+        end = at + len(tok)
+        if not word or ((at == 0 or not _is_word_char(text[at - 1]))
+                        and (end == len(text) or not _is_word_char(text[end]))):
+            return at, end
+        at = text.find(tok, at + 1)
+    return None
 
 
 class Model:

@@ -70,3 +70,58 @@ def test_emoji_only_is_scored_not_empty(tiny_model):
 
 def test_empty_iterable(tiny_model):
     assert tiny_model.score_many([]) == []
+
+
+def test_find_token_agrees_with_the_word_boundary_pattern_it_replaced():
+    """``_find_token`` (str.find) replaced a regex compiled per token (issue 14: compiling cost
+    more than the rest of the evidence); it must find the same spans."""
+    import re
+
+    from shitstorm.model import _find_token
+
+    text = "Kündigung gekündigt, Kündigungen! _Kündigung Kündigung_ 😡😡 ?! Straße strasse a-b a"
+    for tok in ["Kündigung", "gekündigt", "😡", "?!", "a", "b", "a-b", "Straße", "strasse", "x"]:
+        pattern = re.compile(r"(?<!\w)" + re.escape(tok) + r"(?!\w)" if tok[0].isalnum() or tok[0] == "_"
+                             else re.escape(tok))
+        for pos in range(len(text) + 1):
+            m = pattern.search(text, pos)
+            assert _find_token(text, tok, pos) == (m.span() if m else None), (tok, pos)
+
+
+def test_token_contributions_match_a_scan_of_every_term():
+    """The owner indexes of ``token_contributions`` give the numbers of the plain scan over
+    every term and every token (the reference it replaced), bit for bit."""
+    import numpy as np
+
+    import shitstorm
+    from shitstorm.classifier import StemNgrams, _token_char_ngrams
+
+    clf = shitstorm.load().classifier
+    a = shitstorm.analyze("Schon wieder schon wieder kein Geld zurück, Betrug Betrug! Ich gehe zur BILD.")
+
+    def scan(head):
+        out = np.zeros(len(a.tokens))
+        coef = np.ravel(clf.text_models_[head].coef_)
+        offset = 0
+        for vec in clf.vectorizers_:
+            row = vec.transform([a]).tocsr()
+            terms = clf._terms(vec)
+            for j, x in zip(row.indices, row.data, strict=False):
+                term = terms[j]
+                if isinstance(vec.analyzer, StemNgrams):
+                    parts = term.split(" ")
+                    n = len(parts)
+                    at = [i for i in range(len(a.stems) - n + 1) if list(a.stems[i:i + n]) == parts]
+                    owners = [i + k for i in at for k in range(n)]
+                else:
+                    owners = [i for i, t in enumerate(a.tokens)
+                              if term in _token_char_ngrams(t, vec.analyzer.min_n, vec.analyzer.max_n)]
+                if owners:
+                    share = coef[offset + j] * float(x) / len(owners)
+                    for i in owners:
+                        out[i] += share
+            offset += len(vec.vocabulary_)
+        return out
+
+    for head in clf.text_models_:
+        assert clf.token_contributions(a, head).tolist() == scan(head).tolist()
