@@ -266,6 +266,7 @@ class EscalationClassifier(BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("_compiled", None)
         state.pop("_term_lists", None)
+        state.pop("_coef_lists", None)
         return state
 
     def __setstate__(self, state):
@@ -305,24 +306,33 @@ class EscalationClassifier(BaseEstimator):
         """
         check_is_fitted(self, "text_models_")
         tokens, stems = analysis.tokens, analysis.stems
-        out = np.zeros(len(tokens))
         if not tokens:
-            return out
-        coef = np.ravel(self.text_models_[head].coef_)
+            return np.zeros(0)
+        # Python floats: the same IEEE double arithmetic as numpy scalars, without their overhead
+        out = [0.0] * len(tokens)
+        coef = self._coef_list(head)
         offset = 0
         for vec in self.vectorizers_:
             row = vec.transform([analysis]).tocsr()
             terms = self._terms(vec)
             owners_of = (_stem_ngram_owners(stems) if isinstance(vec.analyzer, StemNgrams)
                          else _char_ngram_owners(tokens, vec.analyzer.min_n, vec.analyzer.max_n))
-            for j, x in zip(row.indices, row.data, strict=False):
+            for j, x in zip(row.indices.tolist(), row.data.tolist(), strict=False):
                 owners = owners_of(terms[j])
                 if owners:
-                    share = coef[offset + j] * float(x) / len(owners)
+                    share = coef[offset + j] * x / len(owners)
                     for i in owners:
                         out[i] += share
             offset += len(vec.vocabulary_)
-        return out
+        return np.array(out)
+
+    def _coef_list(self, head: str) -> list[float]:
+        """A text head's coefficients as Python floats (built on first use, never persisted)."""
+        cache = self.__dict__.setdefault("_coef_lists", {})
+        got = cache.get(head)
+        if got is None:
+            got = cache[head] = np.ravel(self.text_models_[head].coef_).tolist()
+        return got
 
     def _terms(self, vec) -> list[str]:
         """Column → term of a fitted vectorizer (built on first use, never persisted)."""
