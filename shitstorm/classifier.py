@@ -307,26 +307,23 @@ class EscalationClassifier(BaseEstimator):
         if not tokens:
             return out
         coef = np.ravel(self.text_models_[head].coef_)
+        # Python floats: the same IEEE double arithmetic as numpy scalars, in the same order,
+        # without a numpy scalar per operation
+        total = [0.0] * len(tokens)
         offset = 0
         for vec in self.vectorizers_:
             row = vec.transform([analysis]).tocsr()
             terms = self._terms(vec)
-            for j, x in zip(row.indices, row.data, strict=False):
-                term = terms[j]
-                if isinstance(vec.analyzer, StemNgrams):
-                    parts = term.split(" ")
-                    n = len(parts)
-                    at = [i for i in range(len(stems) - n + 1) if list(stems[i:i + n]) == parts]
-                    owners = [i + k for i in at for k in range(n)]
-                else:
-                    a = vec.analyzer
-                    owners = [i for i, t in enumerate(tokens)
-                              if term in _token_char_ngrams(t, a.min_n, a.max_n)]
+            owners_of = _ngram_owners(vec.analyzer, tokens, stems)
+            weights = coef[offset + row.indices].tolist()
+            for j, w, x in zip(row.indices.tolist(), weights, row.data.tolist(), strict=True):
+                owners = owners_of(terms[j])
                 if owners:
-                    share = coef[offset + j] * float(x) / len(owners)
+                    share = w * float(x) / len(owners)
                     for i in owners:
-                        out[i] += share
+                        total[i] += share
             offset += len(vec.vocabulary_)
+        out[:] = total
         return out
 
     def _terms(self, vec) -> list[str]:
@@ -339,3 +336,29 @@ class EscalationClassifier(BaseEstimator):
                 terms[i] = t
             got = cache[id(vec)] = (vec, terms)
         return got[1]
+
+
+def _ngram_owners(analyzer, tokens, stems):
+    """``term → the token positions it was counted from``, in ascending order: for a stem
+    n-gram every position of every occurrence (a bigram's two words), for a character n-gram
+    each token that contains it once. Built with one pass over the post's tokens, so a term
+    costs a dict look-up instead of a scan of the post."""
+    if isinstance(analyzer, StemNgrams):
+        by_n: dict[int, dict[tuple[str, ...], list[int]]] = {}
+
+        def stem_owners(term: str) -> list[int]:
+            parts = tuple(term.split(" "))
+            n = len(parts)
+            index = by_n.get(n)
+            if index is None:
+                index = by_n[n] = {}
+                for i in range(len(stems) - n + 1):
+                    index.setdefault(tuple(stems[i:i + n]), []).extend(range(i, i + n))
+            return index.get(parts, [])
+
+        return stem_owners
+    inverted: dict[str, list[int]] = {}
+    for i, t in enumerate(tokens):
+        for g in set(_token_char_ngrams(t, analyzer.min_n, analyzer.max_n)):
+            inverted.setdefault(g, []).append(i)
+    return lambda term: inverted.get(term, [])

@@ -106,19 +106,29 @@ def _windows(text: str) -> list[tuple[int, int]]:
 
 def _token_spans(a: Analysis) -> list[tuple[int, int] | None]:
     """Where each token of ``a`` stands in ``a.text`` (the match view), in order; None for a
-    token not found there as written (an HTML entity decoded, say)."""
+    token not found there as written (an HTML entity decoded, say). A word token must stand
+    between non-word characters (what ``(?<!\\w)word(?!\\w)`` finds)."""
     text = blank_form(a.text)
+    n = len(text)
     out: list[tuple[int, int] | None] = []
     pos = 0
     for tok in a.tokens:
-        m = re.compile(r"(?<!\w)" + re.escape(tok) + r"(?!\w)" if tok[0].isalnum() or tok[0] == "_"
-                       else re.escape(tok)).search(text, pos)
-        if m is None:
+        i = text.find(tok, pos)
+        if tok[0].isalnum() or tok[0] == "_":
+            while i >= 0 and ((i > 0 and _is_word_char(text[i - 1]))
+                              or (i + len(tok) < n and _is_word_char(text[i + len(tok)]))):
+                i = text.find(tok, i + 1)
+        if i < 0:
             out.append(None)
             continue
-        out.append(m.span())
-        pos = m.end()
+        pos = i + len(tok)
+        out.append((i, pos))
     return out
+
+
+def _is_word_char(ch: str) -> bool:
+    """What ``\\w`` matches in a ``str`` pattern."""
+    return ch.isalnum() or ch == "_"
 
 
 class Model:
