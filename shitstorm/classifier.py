@@ -24,8 +24,6 @@ Targets (ordinal decomposition of the level, plus pressure): ``ge_low`` (level �
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
@@ -266,7 +264,6 @@ class EscalationClassifier(BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("_compiled", None)
         state.pop("_term_lists", None)
-        state.pop("_coef_lists", None)
         return state
 
     def __setstate__(self, state):
@@ -306,33 +303,28 @@ class EscalationClassifier(BaseEstimator):
         """
         check_is_fitted(self, "text_models_")
         tokens, stems = analysis.tokens, analysis.stems
+        out = np.zeros(len(tokens))
         if not tokens:
-            return np.zeros(0)
-        # Python floats: the same IEEE double arithmetic as numpy scalars, without their overhead
-        out = [0.0] * len(tokens)
-        coef = self._coef_list(head)
+            return out
+        coef = np.ravel(self.text_models_[head].coef_)
+        # Python floats: the same IEEE double arithmetic as numpy scalars, in the same order,
+        # without a numpy scalar per operation
+        total = [0.0] * len(tokens)
         offset = 0
         for vec in self.vectorizers_:
             row = vec.transform([analysis]).tocsr()
             terms = self._terms(vec)
-            owners_of = (_stem_ngram_owners(stems) if isinstance(vec.analyzer, StemNgrams)
-                         else _char_ngram_owners(tokens, vec.analyzer.min_n, vec.analyzer.max_n))
-            for j, x in zip(row.indices.tolist(), row.data.tolist(), strict=False):
+            owners_of = _ngram_owners(vec.analyzer, tokens, stems)
+            weights = coef[offset + row.indices].tolist()
+            for j, w, x in zip(row.indices.tolist(), weights, row.data.tolist(), strict=True):
                 owners = owners_of(terms[j])
                 if owners:
-                    share = coef[offset + j] * x / len(owners)
+                    share = w * float(x) / len(owners)
                     for i in owners:
-                        out[i] += share
+                        total[i] += share
             offset += len(vec.vocabulary_)
-        return np.array(out)
-
-    def _coef_list(self, head: str) -> list[float]:
-        """A text head's coefficients as Python floats (built on first use, never persisted)."""
-        cache = self.__dict__.setdefault("_coef_lists", {})
-        got = cache.get(head)
-        if got is None:
-            got = cache[head] = np.ravel(self.text_models_[head].coef_).tolist()
-        return got
+        out[:] = total
+        return out
 
     def _terms(self, vec) -> list[str]:
         """Column → term of a fitted vectorizer (built on first use, never persisted)."""
@@ -346,34 +338,27 @@ class EscalationClassifier(BaseEstimator):
         return got[1]
 
 
-def _stem_ngram_owners(stems: Sequence[str]) -> Callable[[str], list[int]]:
-    """Term "a b" → the positions of the stems it was counted from: for each occurrence, in
-    order, each of its words (an overlapping occurrence counts a word twice, as the vectorizer
-    counted the term twice). One dict per n, built on first use: the same lists a scan of every
-    start position gives, without the scan per term."""
-    starts: dict[int, dict[tuple[str, ...], list[int]]] = {}
+def _ngram_owners(analyzer, tokens, stems):
+    """``term → the token positions it was counted from``, in ascending order: for a stem
+    n-gram every position of every occurrence (a bigram's two words), for a character n-gram
+    each token that contains it once. Built with one pass over the post's tokens, so a term
+    costs a dict look-up instead of a scan of the post."""
+    if isinstance(analyzer, StemNgrams):
+        by_n: dict[int, dict[tuple[str, ...], list[int]]] = {}
 
-    def owners(term: str) -> list[int]:
-        parts = tuple(term.split(" "))
-        n = len(parts)
-        index = starts.get(n)
-        if index is None:
-            index = starts[n] = {}
-            for i in range(len(stems) - n + 1):
-                index.setdefault(tuple(stems[i:i + n]), []).append(i)
-        return [i + k for i in index.get(parts, ()) for k in range(n)]
+        def stem_owners(term: str) -> list[int]:
+            parts = tuple(term.split(" "))
+            n = len(parts)
+            index = by_n.get(n)
+            if index is None:
+                index = by_n[n] = {}
+                for i in range(len(stems) - n + 1):
+                    index.setdefault(tuple(stems[i:i + n]), []).extend(range(i, i + n))
+            return index.get(parts, [])
 
-    return owners
-
-
-def _char_ngram_owners(tokens: Sequence[str], min_n: int, max_n: int) -> Callable[[str], list[int]]:
-    """Character n-gram → the tokens (positions, ascending, each once) that contain it."""
-    index: dict[str, list[int]] = {}
+        return stem_owners
+    inverted: dict[str, list[int]] = {}
     for i, t in enumerate(tokens):
-        for g in dict.fromkeys(_token_char_ngrams(t, min_n, max_n)):
-            index.setdefault(g, []).append(i)
-
-    def owners(term: str) -> list[int]:
-        return index.get(term, [])
-
-    return owners
+        for g in set(_token_char_ngrams(t, analyzer.min_n, analyzer.max_n)):
+            inverted.setdefault(g, []).append(i)
+    return lambda term: inverted.get(term, [])

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from array import array
 from functools import lru_cache
 from itertools import chain, repeat
 
@@ -121,30 +122,34 @@ class CharNgrams:
 
 
 TOKEN_CACHE_SIZE = 200_000
-"""Per vectorizer, the vocabulary indices of up to 200,000 distinct tokens are cached; the
-cache is emptied when full (real text repeats its frequent words, so it refills fast)."""
+"""Per vectorizer, the vocabulary indices of up to 200,000 distinct tokens are cached, least
+recently used out first (real text repeats its frequent words, so nearly every look-up hits).
+A full cache holds about 60 MB: ~300 bytes a token (the string, ~15 int64 indices, the LRU
+entry)."""
 
 _INDEX_DTYPE = np.int64
 """Column indices as stored in the token cache (raw bytes) and in the sparse matrix."""
 
 
-class _TokenIndexCache(dict):
+class _TokenIndexCache:
     """Token → the vocabulary indices of its character n-grams, as the raw bytes of an int64
-    array: a post's indices are then one ``b"".join`` of cached values (a memory copy)."""
+    array: a post's indices are then one ``b"".join`` of cached values (a memory copy).
+    ``lookup`` is a ``functools.lru_cache`` of ``TOKEN_CACHE_SIZE`` entries (a hit is a C-level
+    dict look-up; when full, the least recently used token goes, never the whole cache)."""
 
-    def __init__(self, vectorizer):
-        super().__init__()
+    def __init__(self, vectorizer, maxsize: int = TOKEN_CACHE_SIZE):
         self.vectorizer = vectorizer
+        a = vectorizer.analyzer
+        ngrams = _token_char_ngrams.__wrapped__  # uncached: this cache keeps the result
+        get = vectorizer.vocabulary_.get
+        min_n, max_n = a.min_n, a.max_n
 
-    def __missing__(self, token: str) -> bytes:
-        vocab = self.vectorizer.vocabulary_
-        a = self.vectorizer.analyzer
-        got = np.array([i for g in _token_char_ngrams(token, a.min_n, a.max_n)
-                        if (i := vocab.get(g)) is not None], dtype=_INDEX_DTYPE).tobytes()
-        if len(self) >= TOKEN_CACHE_SIZE:
-            self.clear()
-        self[token] = got
-        return got
+        def indices(token: str) -> bytes:
+            got = array("q", [i for g in ngrams(token, min_n, max_n) if (i := get(g)) is not None])
+            return got.tobytes()
+
+        self.vocabulary = vectorizer.vocabulary_
+        self.lookup = lru_cache(maxsize=maxsize)(indices)
 
 
 class _StemBigramIndex:
@@ -264,7 +269,7 @@ class CompactTfidfVectorizer(TfidfVectorizer):
 
     def _char_index_cache(self) -> _TokenIndexCache:
         cache = self.__dict__.get("_token_cache")
-        if cache is None or cache.vectorizer is not self:
+        if cache is None or cache.vectorizer is not self or cache.vocabulary is not self.vocabulary_:
             cache = self.__dict__["_token_cache"] = _TokenIndexCache(self)
         return cache
 
@@ -289,7 +294,7 @@ class CompactTfidfVectorizer(TfidfVectorizer):
         docs = list(raw_documents)
         n = len(docs)
         if isinstance(self.analyzer, CharNgrams):
-            lookup = self._char_index_cache().__getitem__
+            lookup = self._char_index_cache().lookup
             tokens = list(chain.from_iterable(doc.tokens for doc in docs))
             parts = list(map(lookup, tokens))
             size = np.dtype(_INDEX_DTYPE).itemsize

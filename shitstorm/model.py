@@ -106,36 +106,29 @@ def _windows(text: str) -> list[tuple[int, int]]:
 
 def _token_spans(a: Analysis) -> list[tuple[int, int] | None]:
     """Where each token of ``a`` stands in ``a.text`` (the match view), in order; None for a
-    token not found there as written (an HTML entity decoded, say)."""
+    token not found there as written (an HTML entity decoded, say). A word token must stand
+    between non-word characters (what ``(?<!\\w)word(?!\\w)`` finds)."""
     text = blank_form(a.text)
+    n = len(text)
     out: list[tuple[int, int] | None] = []
     pos = 0
     for tok in a.tokens:
-        span = _find_token(text, tok, pos)
-        out.append(span)
-        if span is not None:
-            pos = span[1]
+        i = text.find(tok, pos)
+        if tok[0].isalnum() or tok[0] == "_":
+            while i >= 0 and ((i > 0 and _is_word_char(text[i - 1]))
+                              or (i + len(tok) < n and _is_word_char(text[i + len(tok)]))):
+                i = text.find(tok, i + 1)
+        if i < 0:
+            out.append(None)
+            continue
+        pos = i + len(tok)
+        out.append((i, pos))
     return out
 
 
 def _is_word_char(ch: str) -> bool:
-    """What ``\\w`` matches in a ``str`` pattern: alphanumeric (``str.isalnum``) or ``_``."""
+    """What ``\\w`` matches in a ``str`` pattern."""
     return ch.isalnum() or ch == "_"
-
-
-def _find_token(text: str, tok: str, pos: int) -> tuple[int, int] | None:
-    """The first occurrence of ``tok`` in ``text`` from ``pos`` on; a word token only where it
-    is not part of a longer word (``(?<!\\w)tok(?!\\w)``, found with ``str.find``: compiling
-    a pattern per token cost more than the rest of the evidence)."""
-    word = _is_word_char(tok[0])
-    at = text.find(tok, pos)
-    while at >= 0:
-        end = at + len(tok)
-        if not word or ((at == 0 or not _is_word_char(text[at - 1]))
-                        and (end == len(text) or not _is_word_char(text[end]))):
-            return at, end
-        at = text.find(tok, at + 1)
-    return None
 
 
 class Model:

@@ -55,3 +55,43 @@ def test_compact_vectorizer_state_roundtrip():
     b.__setstate__(state)
     assert b.vocabulary_ == a.vocabulary_
     assert abs(b.transform(ANALYSES) - a.transform(ANALYSES)).max() == 0
+
+
+def test_char_index_cache_is_a_bounded_lru():
+    """The per-token cache drops the least recently used token when full, never everything,
+    and a token's indices are the same cached or not."""
+    from shitstorm.features import _TokenIndexCache
+
+    vec = CompactTfidfVectorizer(analyzer=CharNgrams(3, 5)).fit(ANALYSES)
+    cache = _TokenIndexCache(vec, maxsize=3)
+    fresh = _TokenIndexCache(vec, maxsize=10)
+    for word in ["Frechheit", "Kündigung", "Anwalt", "Frechheit", "Presse", "Shitstorm"]:
+        assert cache.lookup(word) == fresh.lookup(word)
+    info = cache.lookup.cache_info()
+    assert info.currsize == 3 and info.maxsize == 3
+    hits = info.hits
+    cache.lookup("Shitstorm")  # the most recent survives
+    assert cache.lookup.cache_info().hits == hits + 1
+    vocab = vec.vocabulary_
+    expected = [vocab[g] for g in CharNgrams(3, 5)(analyze("Kündigung")) if g in vocab]
+    assert list(np.frombuffer(fresh.lookup("Kündigung"), dtype=np.int64)) == expected
+
+
+def test_a_refit_vectorizer_gets_a_new_token_cache():
+    vec = CompactTfidfVectorizer(analyzer=CharNgrams(3, 4)).fit(ANALYSES[:3])
+    vec.transform(ANALYSES)
+    vec.fit(ANALYSES)
+    want = CompactTfidfVectorizer(analyzer=CharNgrams(3, 4)).fit(ANALYSES).transform(ANALYSES)
+    assert abs(vec.transform(ANALYSES) - want).max() == 0
+
+
+def test_style_counts_unpack_like_shifts_and_masks():
+    import random
+
+    from shitstorm.text import style
+
+    rng = random.Random(7)
+    for _ in range(200):
+        counts = [rng.choice([0, 1, 3, 2**31, 2**32 - 1]) for _ in range(style._N_FIELDS)]
+        packed = style._pack(dict(enumerate(counts)))
+        assert style._unpack(packed) == counts

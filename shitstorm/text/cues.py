@@ -3,16 +3,18 @@
 ``find_reasons(text)`` runs every rule over the match view of a post (``normalise.prepare``)
 and returns the reasons in text order. The model counts exactly these objects as features
 (``features.CueFeatures``), and ``Score.reasons`` shows the same objects to the agent.
+Where in a post a lexicon entry may start, and which regex to try there, is speed machinery
+kept apart in ``_cue_index.py``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import cache, lru_cache
 
 from ..schema import Reason
-from .lexicon import Entry, LexiconError, load_accounts, load_lexicons
+from ._cue_index import candidates, weight
+from .lexicon import load_accounts
 from .normalise import _MENTION, blank_form
 
 NEGATORS = frozenset(
@@ -67,228 +69,6 @@ nichts" is sarcasm, not gratitude; "Scheißladen" an insult, not mere profanity.
 another family that starts *inside* a match is still found ("bis morgen" in "wenn ich bis
 morgen")."""
 
-_SYMBOL = re.compile(r"[^\w\s.,;:!?'\"()\[\]/\\*&%#+=<>|~^`@-]")
-"""Symbols a cue can start with: emoji, €, and other non-punctuation signs."""
-
-
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
-MAX_PREFIXES = 64
-"""Expanding a regular expression's alternatives into literal prefixes stops at 64; past that
-the entry is tried at every word (correct, only slower)."""
-
-
-def _literal_prefixes(regex: str) -> frozenset[tuple[str, bool]] | None:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
-    """How a match of ``regex`` must start: a set of ``(text, exact)`` pairs, lower case.
-
-    ``exact`` means the match's first word is exactly ``text`` (the literal run ends at a space,
-    a hyphen, a word boundary or the end); otherwise the first word starts with ``text``. A
-    pattern that starts with a symbol gives ``(symbol, True)``. None when it cannot be told.
-    """
-    try:
-        from re import _constants as C  # type: ignore[attr-defined]  # the stdlib's own parser
-        from re import _parser  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python implementations
-        return None
-
-    def is_space_class(items) -> bool:
-        items = list(items)
-        return bool(items) and all(
-            (op is C.IN and all((iop is C.CATEGORY and iav is C.CATEGORY_SPACE)
-                                or (iop is C.LITERAL and chr(iav).isspace()) for iop, iav in av))
-            or (op is C.LITERAL and chr(av).isspace())
-            for op, av in items)
-
-    def seq(items, states: set) -> set:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
-        for op, av in items:
-            open_ = {s for s, st in states if st == "open"}
-            closed = {(s, st) for s, st in states if st != "open"}
-            if not open_:
-                return states
-
-            def close(kind, closed=closed, open_=open_):  # bound now: the loop moves on
-                return closed | {(s, kind) for s in open_}
-
-            if op is C.LITERAL:
-                ch = chr(av).lower()
-                if _is_word_char(ch):
-                    states = closed | {(s + ch, "open") for s in open_}
-                    continue
-                if open_ == {""}:
-                    return closed | {(ch, "exact")}  # a symbol start: its own key
-                return close("exact")
-            if op is C.AT:
-                return close("exact") if "" not in open_ else close("prefix")
-            if op is C.SUBPATTERN:
-                states = closed | seq(av[-1], {(s, "open") for s in open_})
-            elif op is C.BRANCH:
-                result = set(closed)
-                for branch in av[1]:
-                    result |= seq(branch, {(s, "open") for s in open_})
-                if len(result) > MAX_PREFIXES:
-                    return close("prefix")
-                states = result
-            elif op is C.IN:
-                if is_space_class([(op, av)]):
-                    return close("exact")
-                chars = set()
-                for iop, iav in av:
-                    if iop is C.LITERAL:
-                        chars.add(chr(iav).lower())
-                    elif iop is C.CATEGORY and iav is C.CATEGORY_DIGIT:
-                        chars |= set("0123456789")
-                    else:
-                        return close("prefix")
-                if open_ == {""} and not any(_is_word_char(ch) for ch in chars):
-                    return closed | {(ch, "exact") for ch in chars}
-                if not all(_is_word_char(ch) for ch in chars) or len(open_) * len(chars) > MAX_PREFIXES:
-                    return close("prefix")
-                states = closed | {(s + ch, "open") for s in open_ for ch in chars}
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
-                if av[0] >= 1 and is_space_class(av[2]):
-                    return close("exact")
-                if av[0] >= 1 and _is_digit_class(list(av[2]), C):
-                    return closed | {(s + d, "prefix") for s in open_ for d in "0123456789"}
-                return close("prefix")
-            else:
-                return close("prefix")
-        return states
-
-    got = seq(_parser.parse(regex), {("", "open")})
-    out = set()
-    for s, st in got:
-        if s == "":
-            return None
-        out.add((s, st != "prefix"))
-    return frozenset(out)
-
-
-def _is_digit_class(items: list, C) -> bool:
-    return len(items) == 1 and items[0][0] is C.IN and list(items[0][1]) == [
-        (C.CATEGORY, C.CATEGORY_DIGIT)
-    ]
-
-
-@lru_cache(maxsize=1)
-def _buckets() -> dict[str, list[tuple[int, Entry, frozenset[str]]]]:
-    """First character → the entries that can start with it, as ``(family rank, entry, the
-    literal starts of the entry)``, in lexicon order (an entry with several starts of the same
-    first character is listed once per start)."""
-    buckets: dict[str, list[tuple[int, Entry, frozenset[str]]]] = {}
-    anywhere: list[str] = []
-    for family, entries in load_lexicons().items():
-        rank = FAMILY_PRIORITY.index(family)
-        for e in entries:
-            if not e.pattern.startswith("re:"):
-                first = e.pattern.split()[0].lower()
-                starts = {(first.removesuffix("*"), not first.endswith("*"))}
-            else:
-                pre = _literal_prefixes(e.regex.lower())
-                if pre is None:
-                    anywhere.append(e.pattern)
-                    continue
-                starts = set(pre)
-            literal = frozenset(px for px, _ in starts)
-            for px, _exact in sorted(starts):
-                buckets.setdefault(px[0], []).append((rank, e, literal))
-    if anywhere:
-        raise LexiconError("lexicon patterns without a literal start: " + ", ".join(anywhere)
-                           + "; begin each regular expression with a word or a symbol")
-    return buckets
-
-
-@lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, re.Pattern], frozenset[str], dict[str, tuple[str, ...]]]:
-    """First character → one compiled regex over all entries that can start with it (one named
-    group per family, ``FAMILY_PRIORITY`` order, longest pattern first); the words a plain entry
-    starts with; first character → the word prefixes other entries start with."""
-    exact: set[str] = set()
-    prefixes: dict[str, set[str]] = {}
-    for entries in load_lexicons().values():
-        for e in entries:
-            if not e.pattern.startswith("re:"):
-                first = e.pattern.split()[0].lower()
-                if first.endswith("*"):
-                    first = first[:-1]
-                    prefixes.setdefault(first[0], set()).add(first)
-                else:
-                    exact.add(first)
-                continue
-            for px, is_exact in _literal_prefixes(e.regex.lower()) or ():
-                if _is_word_char(px[0]):
-                    (exact.add(px) if is_exact else prefixes.setdefault(px[0], set()).add(px))
-    buckets = _buckets()
-    out = {ch: _compile_bucket([(rank, e) for rank, e, _ in items]) for ch, items in buckets.items()}
-    return out, frozenset(exact), {ch: tuple(sorted(v)) for ch, v in prefixes.items()}
-
-
-@lru_cache(maxsize=100_000)
-def _may_start(word: str) -> bool:
-    """Can a lexicon entry start at this (lower-case) word? Cached: most words say no."""
-    _, exact, prefixes = _index()
-    return word in exact or any(word.startswith(px) for px in prefixes.get(word[0], ()))
-
-
-def _admits(start: str, word: str) -> bool:
-    """Can a match that begins with the literal ``start`` begin at a word (maximal ``\\w`` run)
-    ``word``? Only if the word starts with it, or, when ``start`` goes on past its leading word
-    characters ("e-mail"), only if the word is exactly those characters."""
-    lead = _WORD.match(start)
-    if lead is None:
-        return False  # a symbol start: never at a word
-    if lead.end() < len(start):
-        return word == lead.group(0)
-    return word.startswith(start)
-
-
-_BUCKET_REGEXES: dict[tuple[str | int, ...], re.Pattern] = {}
-"""Compiled regexes of bucket subsets, by the positions of their items in the bucket; many
-words share one subset (all words starting with "kündig")."""
-
-
-@lru_cache(maxsize=100_000)
-def _word_regex(word: str) -> re.Pattern | None:
-    """The regex to try where ``word`` (lower case) starts: the bucket of its first character
-    (``_index``) cut down to the entries whose literal start admits the word, in the same order.
-    The left-out entries cannot match there, so the first match is the bucket's first match,
-    but the regex engine tries a handful of alternatives instead of hundreds. None when no
-    entry can start at the word."""
-    items = _buckets().get(word[0], ())
-    keep = tuple(i for i, (_, _, starts) in enumerate(items)
-                 if any(_admits(px, word) for px in starts))
-    if not keep:
-        return None
-    key = (word[0],) + keep
-    rx = _BUCKET_REGEXES.get(key)
-    if rx is None:
-        rx = _BUCKET_REGEXES[key] = _compile_bucket([items[i][:2] for i in keep])
-    return rx
-
-
-def _compile_bucket(items: list[tuple[int, Entry]]) -> re.Pattern:
-    groups = []
-    by_family: dict[str, list[Entry]] = {}
-    for _rank, e in sorted(items, key=lambda t: (t[0], -len(t[1].pattern))):
-        by_family.setdefault(e.family, []).append(e)
-    for family, entries in by_family.items():
-        alternation = "|".join(f"(?:{e.regex.lower()})" for e in entries)
-        groups.append(f"(?P<{family}>{alternation})")
-    return re.compile(r"(?:{})(?!\w)".format("|".join(groups)))
-
-
-@cache
-def _weight(family: str, matched: str) -> float:
-    """Weight of the (longest) entry of ``family`` that matches ``matched`` in full."""
-    best = None
-    for e in load_lexicons()[family]:
-        if re.fullmatch(e.regex, matched, re.IGNORECASE) and (
-                best is None or len(e.pattern) > len(best.pattern)):
-            best = e
-    return best.weight if best is not None else 1.0
-
-
 def is_negated(text: str, start: int) -> bool:
     """True when a negator stands within ``NEGATION_WINDOW`` words before ``start``, in the
     same clause.
@@ -315,68 +95,11 @@ def is_negated(text: str, start: int) -> bool:
     return False
 
 
-CHUNK_CACHE_SIZE = 200_000
-"""Candidates of up to 200,000 distinct whitespace-separated chunks are cached."""
-
-
-@lru_cache(maxsize=CHUNK_CACHE_SIZE)
-def _chunk_candidates(chunk: str) -> tuple[tuple[int, re.Pattern], ...]:
-    """``(offset in chunk, regex to try)`` where a lexicon entry may start in one
-    whitespace-separated chunk of the lower-case text: each word (maximal ``\\w`` run) that some
-    entry can start with (``_may_start``) and each symbol (emoji, €) that starts a bucket."""
-    found = []
-    for m in _WORD.finditer(chunk):
-        word = m.group(0)
-        if _may_start(word):
-            rx = _word_regex(word)
-            if rx is not None:
-                found.append((m.start(), rx))
-    if _SYMBOL.search(chunk):
-        index = _index()[0]
-        for m in _SYMBOL.finditer(chunk):
-            rx = index.get(chunk[m.start()])
-            if rx is not None:
-                found.append((m.start(), rx))
-        found.sort(key=lambda t: t[0])
-    return tuple(found)
-
-
-def _candidates(lower: str) -> list[tuple[int, re.Pattern]]:
-    """Offsets where a lexicon entry may start, with the regex to try there, in text order.
-
-    Words and symbols never contain whitespace, so each whitespace-separated chunk is looked
-    at once (``_chunk_candidates``, cached): most chunks are common words with no candidate."""
-    out: list[tuple[int, re.Pattern]] = []
-    pos = 0
-    chunks = lower.split()
-    for chunk, found in zip(chunks, map(_chunk_candidates, chunks), strict=False):
-        if found:
-            pos = _find_chunk(lower, chunk, pos)
-            out.extend((pos + off, rx) for off, rx in found)
-            pos += len(chunk)
-    return out
-
-
-def _find_chunk(text: str, chunk: str, pos: int) -> int:
-    """Offset of the first whole whitespace-separated ``chunk`` at or after ``pos``.
-
-    ``_candidates`` skips the chunks without candidates; none of those equals ``chunk`` (it
-    would have the same candidates), so the first occurrence that stands between whitespace (or
-    the ends of the text) is the chunk itself, not a piece of a skipped one."""
-    n = len(text)
-    while True:
-        i = text.find(chunk, pos)
-        end = i + len(chunk)
-        if (i == 0 or text[i - 1].isspace()) and (end == n or text[end].isspace()):
-            return i
-        pos = i + 1
-
-
 def lexicon_reasons(text: str) -> list[Reason]:
     """Every lexicon match, with its family, weight and negation.
 
     Matching runs on ``text.lower()`` (same length as ``text`` for German) at the few places an
-    entry may start (``_candidates``), each with a regex over just the entries that can start
+    entry may start (``_cue_index.candidates``), each with a regex over just the entries that can start
     there, so a post costs a handful of small regex calls instead of one scan per pattern.
     """
     lower = text.lower()
@@ -384,7 +107,7 @@ def lexicon_reasons(text: str) -> list[Reason]:
         lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
     reasons: list[Reason] = []
     last: dict[str, Reason] = {}
-    for p, rx in _candidates(lower):
+    for p, rx in candidates(lower):
         m = rx.match(lower, p)
         if m is None:
             continue
@@ -400,7 +123,7 @@ def lexicon_reasons(text: str) -> list[Reason]:
                 continue
             reasons.remove(prev)
         negated = text[p].isalnum() and is_negated(text, p)
-        reason = Reason(family, text[p:end], p, end, negated, _weight(family, m.group(0)))
+        reason = Reason(family, text[p:end], p, end, negated, weight(family, m.group(0)))
         reasons.append(reason)
         last[family] = reason
     return reasons
