@@ -110,3 +110,14 @@ def test_issue12_item11_sigterm_and_sighup_leave_no_part(tiny_model_dir, tmp_pat
     assert p.returncode == 128 + getattr(signal, sig)
     assert f"stopped by {sig}" in err and "Traceback" not in err
     assert out.read_text(encoding="utf-8") == "old output\n" and no_part_files(tmp_path)
+
+
+def test_issue14_cold_start_version_help_and_redact_import_no_scikit_learn():
+    """``--version``, ``--help`` and ``redact`` need neither the model nor the training code: no
+    scikit-learn, scipy, pandas or skops is imported (a fresh interpreter, so nothing is cached)."""
+    probe = ("import sys\nfrom shitstorm.cli import main\n"
+             "for argv in (['--version'], ['--help'], ['redact', 'Ruf mich an: 0171 2345678']):\n"
+             "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+             "print('HEAVY', sorted(m for m in ('sklearn', 'scipy', 'pandas', 'skops') if m in sys.modules))")
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, encoding="utf-8", check=True)
+    assert "HEAVY []" in p.stdout and "[TELEFON]" in p.stdout
