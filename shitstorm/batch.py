@@ -326,7 +326,8 @@ def _read_jsonl_chunks(lines: Iterable[str], text_column: str, path: str, with_c
                 raise BatchError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not a string")
             ctx = None
             if with_context:
-                nested = obj.get("context") if isinstance(obj.get("context"), dict) else {}
+                given = obj.get("context")
+                nested: dict = given if isinstance(given, dict) else {}
                 ctx = context_from({**{k: obj[k] for k in _context_fields() if k in obj}, **nested},
                                    f"{path}:{lineno}")
             chunk.append((obj, text, ctx))

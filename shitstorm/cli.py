@@ -25,8 +25,9 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from .batch import CHUNK_ROWS, FORMATS, BatchError, BatchUsageError, Signalled, arrow_error
 from .errors import DataError, ShitstormError
@@ -49,7 +50,7 @@ class CLIError(ShitstormError):
 
 
 # --- helpers --------------------------------------------------------------------------------
-def at_least(minimum: int):
+def at_least(minimum: int) -> Callable[[str], int]:
     """An argparse ``type``: a whole number of at least ``minimum`` (``schema.whole_number``, the
     one "must be >= N" check)."""
 
@@ -66,7 +67,7 @@ def at_least(minimum: int):
     return parse
 
 
-def _base_rates_arg(args) -> dict[str, float] | None:
+def _base_rates_arg(args: argparse.Namespace) -> dict[str, float] | None:
     """``--base-rates head=share,…``, else the ``[base_rates]`` of ``--policy``; None: the
     model's own."""
     spec = getattr(args, "base_rates", None)
@@ -92,7 +93,7 @@ def _base_rates_arg(args) -> dict[str, float] | None:
     return dict(policy.base_rates) if policy is not None and policy.base_rates else None
 
 
-def _model(args):
+def _model(args: argparse.Namespace) -> Any:
     from .model import default_model, load
 
     rates = _base_rates_arg(args)
@@ -101,7 +102,7 @@ def _model(args):
     return default_model()
 
 
-def _emit_json(obj, out) -> None:
+def _emit_json(obj: Any, out: IO[str]) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
@@ -137,7 +138,7 @@ class Progress:
 
 
 # --- score / explain / info -------------------------------------------------------------------
-def cmd_score(args) -> int:
+def cmd_score(args: argparse.Namespace) -> int:
     model = _model(args)
     out = sys.stdout
     tri = None
@@ -165,7 +166,8 @@ def cmd_score(args) -> int:
     return 0
 
 
-def _write_scores(model, texts, with_text, out, tri=None) -> None:
+def _write_scores(model: Any, texts: list[str], with_text: bool, out: IO[str],
+                  tri: Callable[[Score], Any] | None = None) -> None:
     for text, s in zip(texts, model.score_many(texts), strict=False):
         d = s.to_dict()
         if with_text:
@@ -190,7 +192,7 @@ def _highlight(text: str, score: Score) -> str:
     return "".join(out)
 
 
-def explain(score: Score, text: str, tri=None) -> str:
+def explain(score: Score, text: str, tri: Any = None) -> str:
     """The human-readable report of ``shitstorm explain``; ``tri`` is the post's ``Triage``."""
     lines = [
         f"level:              {score.level}",
@@ -224,7 +226,7 @@ def explain(score: Score, text: str, tri=None) -> str:
     return "\n".join(lines)
 
 
-def _policy_arg(args):
+def _policy_arg(args: argparse.Namespace) -> Any:
     """The ``--policy`` file as a ``Policy`` (``None``: the default); an error for a bad file, or
     for ``--policy`` without ``--triage`` on commands where triage is optional."""
     if not getattr(args, "policy", None):
@@ -239,7 +241,7 @@ def _policy_arg(args):
         raise CLIError(str(exc), EXIT_USAGE) from None
 
 
-def cmd_explain(args) -> int:
+def cmd_explain(args: argparse.Namespace) -> int:
     from .policy import triage
 
     model = _model(args)
@@ -250,7 +252,7 @@ def cmd_explain(args) -> int:
     return 0
 
 
-def cmd_redact(args) -> int:
+def cmd_redact(args: argparse.Namespace) -> int:
     from .pii import redact
 
     kinds = args.kinds.split(",") if args.kinds else None
@@ -267,7 +269,7 @@ def cmd_redact(args) -> int:
     return 0
 
 
-def cmd_info(args) -> int:
+def cmd_info(args: argparse.Namespace) -> int:
     model = _model(args)
     info = model.info()
     if args.json:
@@ -293,7 +295,7 @@ def cmd_info(args) -> int:
 
 
 # --- batch ------------------------------------------------------------------------------------
-def cmd_batch(args) -> int:
+def cmd_batch(args: argparse.Namespace) -> int:
     """``shitstorm.batch.score_file`` with the command line's options and a progress bar."""
     from .batch import BatchOptions, ModelSource, score_file
 
@@ -311,7 +313,7 @@ def cmd_batch(args) -> int:
 
 
 # --- serve ------------------------------------------------------------------------------------
-def cmd_serve(args) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
     try:
         from .server.config import ConfigError
         from .server.run import serve
@@ -330,7 +332,7 @@ def cmd_serve(args) -> int:
 
 
 # --- zendesk-sync / freshdesk-sync / zammad-sync ------------------------------------------------
-def cmd_helpdesk_sync(args) -> int:
+def cmd_helpdesk_sync(args: argparse.Namespace) -> int:
     """Score tickets and write tags and fields back (``shitstorm.helpdesk``); one JSON line per ticket."""
     from .helpdesk import HelpdeskClient, SyncConfigError, parse_ticket_ids, settings_from_env, sync_tickets
 
@@ -357,7 +359,7 @@ def cmd_helpdesk_sync(args) -> int:
 
 
 # --- spark-score ------------------------------------------------------------------------------
-def _spark_session(master: str | None):
+def _spark_session(master: str | None) -> tuple[Any, bool]:
     """(session, whether we started it): ``--master`` if given; else the session that exists or
     that ``spark-submit`` configured; else ``local[*]`` on this machine."""
     from pyspark.sql import SparkSession
@@ -378,7 +380,7 @@ def _spark_session(master: str | None):
     return builder.master(master).getOrCreate(), True
 
 
-def cmd_spark_score(args) -> int:
+def cmd_spark_score(args: argparse.Namespace) -> int:
     try:
         from pyspark.errors import AnalysisException
 
@@ -412,7 +414,7 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
-def cmd_train(args) -> int:
+def cmd_train(args: argparse.Namespace) -> int:
     from .train.dataset import read_labelled_csv
     from .train.fit import train_and_save
 
@@ -450,7 +452,7 @@ def cmd_train(args) -> int:
 
 
 # --- feedback ---------------------------------------------------------------------------------
-def cmd_feedback(args) -> int:
+def cmd_feedback(args: argparse.Namespace) -> int:
     """``feedback export``: the stored corrections as a training CSV; ``feedback delete``: one
     record by id (GDPR)."""
     from .feedback import FeedbackError, FeedbackStore
@@ -484,7 +486,7 @@ def cmd_feedback(args) -> int:
 
 
 # --- evaluate / review ------------------------------------------------------------------------
-def cmd_evaluate(args) -> int:
+def cmd_evaluate(args: argparse.Namespace) -> int:
     from .train.dataset import read_labelled_csv
     from .train.evaluate import evaluate_rows, summary
 
@@ -531,7 +533,7 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def cmd_review(args) -> int:
+def cmd_review(args: argparse.Namespace) -> int:
     from .train.review import read_posts, review
 
     posts = read_posts(args.input, args.text_column, delimiter=args.delimiter, encoding=args.encoding)
@@ -788,13 +790,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 class _ExampleFormatter(argparse.HelpFormatter):
     """Wraps the description as usual; keeps the example lines as they are written."""
 
-    def _fill_text(self, text, width, indent):
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
         if text.startswith("example"):
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, width, indent)
 
 
-def _add_examples(sub, prefix: str = "") -> None:
+def _add_examples(sub: Any, prefix: str = "") -> None:
     """Give every subcommand (and sub-subcommand) its examples as the help's epilog."""
     for name, parser in sub.choices.items():
         lines = EXAMPLES.get(prefix + name)
