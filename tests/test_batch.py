@@ -260,3 +260,101 @@ def test_csv_rows_in_equal_rows_out_for_any_quoting(tiny_model_dir, tmp_path_fac
     with open(d / "out.csv", encoding="utf-8", newline="") as fh:
         out = list(csv.DictReader(fh))
     assert [r["text"] for r in out] == rows
+
+
+# --- issue 15: German Excel files -------------------------------------------------------------
+GERMAN_ROWS = [("1", "Schon wieder kein Paket; das ist eine Frechheit!", "facebook", "12000"),
+               ("2", "Danke für die schnelle Hilfe, Grüße aus Köln", "x", ""),
+               ("3", "Zeile mit\nUmbruch und \"Zitat\"; Straße", "instagram", "3")]
+GERMAN_HEADER = ("id", "text", "channel", "followers")
+
+
+def _excel_csv(path, encoding="cp1252", delimiter=";", bom=False):
+    """The CSV German Excel writes ("CSV (Trennzeichen-getrennt)"): semicolons, Windows-1252."""
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter)
+    w.writerow(GERMAN_HEADER)
+    w.writerows(GERMAN_ROWS)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode(encoding))
+    return path
+
+
+def _rows(path, delimiter=","):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh, delimiter=delimiter))
+
+
+def test_issue15_semicolon_cp1252_csv_is_sniffed_and_keeps_its_delimiter(tiny_model_dir, tmp_path):
+    src = _excel_csv(tmp_path / "export.csv")
+    p = run("batch", src, "-o", tmp_path / "out.csv", model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and "export.csv:3: not UTF-8" in p.stderr and "--encoding" in p.stderr
+    run("batch", src, "-o", tmp_path / "out.csv", "--encoding", "cp1252", "--triage", "--context",
+        model=tiny_model_dir)
+    out = _rows(tmp_path / "out.csv", delimiter=";")
+    assert out[0][:4] == list(GERMAN_HEADER) and "escalation" in out[0] and "priority" in out[0]
+    assert [r[:4] for r in out[1:]] == [list(r) for r in GERMAN_ROWS]  # a row in is a row out
+
+
+def test_issue15_utf8_bom_tab_and_given_delimiter(tiny_model_dir, tmp_path):
+    run("batch", _excel_csv(tmp_path / "bom.csv", "utf-8", bom=True), "-o", tmp_path / "a.csv", model=tiny_model_dir)
+    assert _rows(tmp_path / "a.csv", ";")[0][0] == "id"  # the byte-order mark is not part of the name
+    run("batch", _excel_csv(tmp_path / "in.tsv", "utf-8", delimiter="\t"), "-o", tmp_path / "b.tsv",
+        model=tiny_model_dir)
+    assert [r[:4] for r in _rows(tmp_path / "b.tsv", "\t")[1:]] == [list(r) for r in GERMAN_ROWS]
+    run("batch", _excel_csv(tmp_path / "c.csv", "utf-8"), "-o", tmp_path / "c-out.csv", "--delimiter", ";",
+        model=tiny_model_dir)
+    assert _rows(tmp_path / "c-out.csv", ";") == _rows(tmp_path / "a.csv", ";")
+    p = run("batch", tmp_path / "c.csv", "--delimiter", "::", model=tiny_model_dir, check=False)
+    assert p.returncode == 2 and "delimiter '::'" in p.stderr
+
+
+def test_issue15_comma_wins_when_the_header_has_one():
+    assert batch_module.sniff_delimiter('id,text;x\n') == ","
+    assert batch_module.sniff_delimiter('"a,b";text\n') == ";"  # a comma inside quotes does not count
+    assert batch_module.sniff_delimiter("text\n") == ","
+
+
+def test_issue15_xlsx_round_trip_a_row_in_is_a_row_out(tiny_model_dir, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")  # the xlsx extra; the test extra installs it
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(GERMAN_HEADER))
+    for i, text, channel, followers in GERMAN_ROWS:
+        sheet.append([int(i), text, channel, int(followers) if followers else None])
+    book.save(tmp_path / "posts.xlsx")
+    run("batch", tmp_path / "posts.xlsx", "-o", tmp_path / "scored.xlsx", "--triage", "--context",
+        model=tiny_model_dir)
+    rows = list(openpyxl.load_workbook(tmp_path / "scored.xlsx", read_only=True).worksheets[0]
+                .iter_rows(values_only=True))
+    assert list(rows[0][:4]) == list(GERMAN_HEADER) and "level" in rows[0] and "priority" in rows[0]
+    assert [r[:4] for r in rows[1:]] == [(int(i), t, c, int(f) if f else None) for i, t, c, f in GERMAN_ROWS]
+    assert all(isinstance(r[rows[0].index("escalation")], float) for r in rows[1:])
+    run("batch", tmp_path / "scored.xlsx", "-o", tmp_path / "back.csv", "--prefix", "neu_", model=tiny_model_dir)
+    back = _rows(tmp_path / "back.csv")
+    assert [r[1] for r in back[1:]] == [t for _, t, _, _ in GERMAN_ROWS] and len(back) == len(GERMAN_ROWS) + 1
+
+
+def test_issue15_xlsx_without_openpyxl_says_what_to_do(tiny_model_dir, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if the extra were not installed
+    src = write_csv(tmp_path / "in.csv", [("1", "Danke")], header=("id", "text"))
+    for argv in (["batch", src, "-o", tmp_path / "out.xlsx"], ["batch", tmp_path / "in.xlsx"]):
+        p = run(*argv, model=tiny_model_dir, check=False)
+        assert p.returncode == 1 and "pip install 'shitstorm[xlsx]'" in p.stderr and "CSV (UTF-8)" in p.stderr
+        assert p.stderr.count("\n") == 1 and not (tmp_path / "out.xlsx").exists()
+
+
+def test_score_file_is_the_library_function_behind_batch(tiny_model, tiny_model_dir, tmp_path):
+    src = _excel_csv(tmp_path / "in.csv", "utf-8")
+    seen = []
+    batch_module.score_file(str(src), str(tmp_path / "out.jsonl"), model=batch_module.ModelSource(str(tiny_model_dir)),
+                            options=batch_module.BatchOptions(pii=True), progress=lambda n, done, total: seen.append(n))
+    lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [d["text"] for d in lines] == [t for _, t, _, _ in GERMAN_ROWS] and seen == [3]
+    assert lines[0]["shitstorm"]["level"] == tiny_model.score(GERMAN_ROWS[0][1]).level
+    with pytest.raises(batch_module.BatchUsageError, match="no column 'body'"):
+        batch_module.score_file(str(src), str(tmp_path / "x.csv"), text_column="body")
+    assert not (tmp_path / "x.csv").exists()

@@ -121,3 +121,24 @@ def test_issue14_cold_start_version_help_and_redact_import_no_scikit_learn():
              "print('HEAVY', sorted(m for m in ('sklearn', 'scipy', 'pandas', 'skops') if m in sys.modules))")
     p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, encoding="utf-8", check=True)
     assert "HEAVY []" in p.stdout and "[TELEFON]" in p.stdout
+
+
+def test_issue15_evaluate_review_train_read_excel_csv(tiny_model_dir, tmp_path):
+    """German Excel's CSV (semicolons, Windows-1252) for the commands that read labelled rows:
+    sniffed or given, the not-UTF-8 error names --encoding."""
+    rows = [("Schon wieder kein Paket; Frechheit!", "elevated", "0"), ("Danke für die Hilfe, Grüße", "none", "0"),
+            ("Das geht an die BILD, ich schreibe eine öffentliche Bewertung", "critical", "1")]
+    src = tmp_path / "labels.csv"
+    src.write_bytes(("text;level;publicity_pressure\n" + "".join(f'"{t}";{lv};{p}\n' for t, lv, p in rows))
+                    .encode("cp1252"))
+    for argv in (["evaluate", src], ["review", src], ["train", src, "--out", tmp_path / "m"]):
+        p = run(*argv, check=False)
+        assert p.returncode == 1 and "labels.csv:3: not UTF-8" in p.stderr and "--encoding" in p.stderr, argv
+    assert not (tmp_path / "m").exists()
+    out = run("evaluate", src, "--encoding", "cp1252", "--json", model=tiny_model_dir).stdout
+    assert json.loads(out)["n"] == 3
+    same = run("evaluate", src, "--encoding", "cp1252", "--delimiter", ";", "--json", model=tiny_model_dir).stdout
+    assert same == out
+    picked = run("review", src, "--encoding", "windows-1252", "-n", "2", model=tiny_model_dir).stdout
+    lines = picked.splitlines()
+    assert lines[0].startswith("text;level;publicity_pressure;") and len(lines) == 3  # keeps the delimiter
