@@ -50,6 +50,27 @@ class CLIError(ShitstormError):
 
 
 # --- helpers --------------------------------------------------------------------------------
+def encoding(text: str) -> str:
+    """An argparse ``type``: an encoding Python knows (``shitstorm.batch.codec``), kept as written."""
+    from .batch import codec
+
+    try:
+        codec(text)
+    except BatchUsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def delimiter(text: str) -> str:
+    """An argparse ``type``: a CSV delimiter as ``shitstorm.batch.delimiter_arg`` accepts it."""
+    from .batch import delimiter_arg
+
+    try:
+        return delimiter_arg(text) or ","
+    except BatchUsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def at_least(minimum: int) -> Callable[[str], int]:
     """An argparse ``type``: a whole number of at least ``minimum`` (``schema.whole_number``, the
     one "must be >= N" check)."""
@@ -600,9 +621,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("input", help='CSV, JSONL, Parquet or .xlsx file, "-" for stdin (CSV, JSONL)')
     b.add_argument("-o", "--output", default="-", help='output file (default "-": stdout)')
     b.add_argument("--text-column", default="text", help="column/field holding the post (default: text)")
-    b.add_argument("--encoding", default="utf-8",
+    b.add_argument("--encoding", default="utf-8", type=encoding,
                    help="encoding of CSV or JSON-lines input (default utf-8; e.g. latin-1, cp1252)")
-    b.add_argument("--delimiter", metavar="CHAR",
+    b.add_argument("--delimiter", metavar="CHAR", type=delimiter,
                    help="CSV field separator: , ; tab or | (default: sniffed from the header line: ';' or tab "
                    "when it has one and no ','); CSV output keeps it")
     b.add_argument("--input-format", choices=list(FORMATS),
@@ -766,9 +787,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _csv_options(parser: argparse.ArgumentParser) -> None:
     """``--encoding`` and ``--delimiter`` of the commands that read labelled or post CSVs."""
-    parser.add_argument("--encoding", default="utf-8",
+    parser.add_argument("--encoding", default="utf-8", type=encoding,
                         help="encoding of the CSV files (default utf-8, with or without BOM; e.g. cp1252, latin-1)")
-    parser.add_argument("--delimiter", metavar="CHAR",
+    parser.add_argument("--delimiter", metavar="CHAR", type=delimiter,
                         help="field separator: , ; tab or | (default: sniffed from the header line)")
 
 

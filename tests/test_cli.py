@@ -135,6 +135,9 @@ def test_issue15_evaluate_review_train_read_excel_csv(tiny_model_dir, tmp_path):
         p = run(*argv, check=False)
         assert p.returncode == 1 and "labels.csv:3: not UTF-8" in p.stderr and "--encoding" in p.stderr, argv
     assert not (tmp_path / "m").exists()
+    for bad in (["--encoding", "klingon"], ["--delimiter", "::"]):
+        p = run("evaluate", src, *bad, check=False)
+        assert p.returncode == 2 and bad[1] in p.stderr
     out = run("evaluate", src, "--encoding", "cp1252", "--json", model=tiny_model_dir).stdout
     assert json.loads(out)["n"] == 3
     same = run("evaluate", src, "--encoding", "cp1252", "--delimiter", ";", "--json", model=tiny_model_dir).stdout
