@@ -19,24 +19,21 @@ Post texts are never written to logs or stderr; ``score`` echoes a text only wit
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
-import io
 import json
 import os
 import shlex
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO, Any
 
-from .errors import ShitstormError
-from .schema import Score
-
-CHUNK_ROWS = 2_000
-"""Rows scored per chunk in ``batch``: large enough to amortise the vectorised model call,
-small enough that memory stays flat (a chunk of 400-character posts is under 1 MB)."""
+from .batch import CHUNK_ROWS, FORMATS, BatchError, BatchUsageError, Signalled, arrow_error
+from .errors import DataError, ShitstormError
+from .persist import ModelIntegrityError
+from .policy import CONTEXT_FIELDS
+from .schema import Score, whole_number
 
 PROGRESS_EVERY_S = 0.5
 
@@ -53,7 +50,45 @@ class CLIError(ShitstormError):
 
 
 # --- helpers --------------------------------------------------------------------------------
-def _base_rates_arg(args) -> dict[str, float] | None:
+def encoding(text: str) -> str:
+    """An argparse ``type``: an encoding Python knows (``shitstorm.batch.codec``), kept as written."""
+    from .batch import codec
+
+    try:
+        codec(text)
+    except BatchUsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def delimiter(text: str) -> str:
+    """An argparse ``type``: a CSV delimiter as ``shitstorm.batch.delimiter_arg`` accepts it."""
+    from .batch import delimiter_arg
+
+    try:
+        return delimiter_arg(text) or ","
+    except BatchUsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number of at least ``minimum`` (``schema.whole_number``, the
+    one "must be >= N" check)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = whole_number(int(text), minimum)
+        except ValueError:
+            value = None
+        if value is None:
+            raise argparse.ArgumentTypeError(f"must be a whole number of at least {minimum}, not {text!r}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+def _base_rates_arg(args: argparse.Namespace) -> dict[str, float] | None:
     """``--base-rates head=share,…``, else the ``[base_rates]`` of ``--policy``; None: the
     model's own."""
     spec = getattr(args, "base_rates", None)
@@ -79,7 +114,7 @@ def _base_rates_arg(args) -> dict[str, float] | None:
     return dict(policy.base_rates) if policy is not None and policy.base_rates else None
 
 
-def _model(args):
+def _model(args: argparse.Namespace) -> Any:
     from .model import default_model, load
 
     rates = _base_rates_arg(args)
@@ -88,29 +123,29 @@ def _model(args):
     return default_model()
 
 
-def _emit_json(obj, out) -> None:
+def _emit_json(obj: Any, out: IO[str]) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
 class Progress:
-    """A one-line progress report on stderr, only when stderr is a terminal."""
+    """A one-line progress report on stderr, only when stderr is a terminal; ``update`` is
+    ``shitstorm.batch.score_file``'s ``progress``."""
 
-    def __init__(self, total_bytes: int | None, enabled: bool | None = None):
-        self.total = total_bytes
+    def __init__(self, enabled: bool | None = None):
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.start = time.monotonic()
         self.last = 0.0
         self.rows = 0
 
-    def update(self, rows: int, done_bytes: int | None = None) -> None:
+    def update(self, rows: int, done: int | None = None, total: int | None = None) -> None:
         self.rows += rows
         now = time.monotonic()
         if not self.enabled or now - self.last < PROGRESS_EVERY_S:
             return
         self.last = now
         rate = self.rows / max(now - self.start, 1e-9)
-        if self.total and done_bytes is not None:
-            pct = min(100.0, 100.0 * done_bytes / self.total)
+        if total and done is not None:
+            pct = min(100.0, 100.0 * done / total)
             bar = "#" * int(pct / 5)
             msg = f"\r[{bar:<20}] {pct:5.1f}%  {self.rows:,} posts  {rate:,.0f}/s"
         else:
@@ -124,7 +159,7 @@ class Progress:
 
 
 # --- score / explain / info -------------------------------------------------------------------
-def cmd_score(args) -> int:
+def cmd_score(args: argparse.Namespace) -> int:
     model = _model(args)
     out = sys.stdout
     tri = None
@@ -152,7 +187,8 @@ def cmd_score(args) -> int:
     return 0
 
 
-def _write_scores(model, texts, with_text, out, tri=None) -> None:
+def _write_scores(model: Any, texts: list[str], with_text: bool, out: IO[str],
+                  tri: Callable[[Score], Any] | None = None) -> None:
     for text, s in zip(texts, model.score_many(texts), strict=False):
         d = s.to_dict()
         if with_text:
@@ -177,7 +213,7 @@ def _highlight(text: str, score: Score) -> str:
     return "".join(out)
 
 
-def explain(score: Score, text: str, tri=None) -> str:
+def explain(score: Score, text: str, tri: Any = None) -> str:
     """The human-readable report of ``shitstorm explain``; ``tri`` is the post's ``Triage``."""
     lines = [
         f"level:              {score.level}",
@@ -211,7 +247,7 @@ def explain(score: Score, text: str, tri=None) -> str:
     return "\n".join(lines)
 
 
-def _policy_arg(args):
+def _policy_arg(args: argparse.Namespace) -> Any:
     """The ``--policy`` file as a ``Policy`` (``None``: the default); an error for a bad file, or
     for ``--policy`` without ``--triage`` on commands where triage is optional."""
     if not getattr(args, "policy", None):
@@ -226,7 +262,7 @@ def _policy_arg(args):
         raise CLIError(str(exc), EXIT_USAGE) from None
 
 
-def cmd_explain(args) -> int:
+def cmd_explain(args: argparse.Namespace) -> int:
     from .policy import triage
 
     model = _model(args)
@@ -237,7 +273,7 @@ def cmd_explain(args) -> int:
     return 0
 
 
-def cmd_redact(args) -> int:
+def cmd_redact(args: argparse.Namespace) -> int:
     from .pii import redact
 
     kinds = args.kinds.split(",") if args.kinds else None
@@ -254,7 +290,7 @@ def cmd_redact(args) -> int:
     return 0
 
 
-def cmd_info(args) -> int:
+def cmd_info(args: argparse.Namespace) -> int:
     model = _model(args)
     info = model.info()
     if args.json:
@@ -280,717 +316,25 @@ def cmd_info(args) -> int:
 
 
 # --- batch ------------------------------------------------------------------------------------
-def _guess_format(path: str, given: str | None) -> str:
-    if given:
-        return given
-    if path == "-":
-        return "csv"
-    suffix = Path(path).suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if suffix in (".csv", ".tsv", ".txt", ""):
-        return "csv"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    raise CLIError(f"cannot tell the format of {path}; use --input-format/--output-format "
-                   "csv|jsonl|parquet", EXIT_USAGE)
+def cmd_batch(args: argparse.Namespace) -> int:
+    """``shitstorm.batch.score_file`` with the command line's options and a progress bar."""
+    from .batch import BatchOptions, ModelSource, score_file
 
-
-def _codec(encoding: str) -> str:
-    """``--encoding`` as Python names it; UTF-8 input may start with a byte-order mark."""
-    import codecs
-
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise CLIError(f"unknown encoding {encoding!r} (e.g. utf-8, latin-1, cp1252)", EXIT_USAGE) from None
-    return "utf-8-sig" if name == "utf-8" else name
-
-
-def _open_in(path: str, encoding: str = "utf-8"):
-    codec = _codec(encoding)
-    if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding=codec, newline=""), None
-    try:
-        if os.path.isdir(path):
-            raise CLIError(f"{path}: is a directory, not a file")
-        size = os.path.getsize(path)
-        return open(path, encoding=codec, newline=""), size
-    except OSError as exc:
-        raise CLIError(f"{path}: {exc.strerror or exc}") from None
-
-
-def _not_decodable(path: str, encoding: str, exc: UnicodeDecodeError, near_line: int) -> CLIError:
-    """The one-line error for input that is not in ``encoding``: the line of the first bad byte
-    (read again from the file; for stdin the line the reader had reached)."""
-    line = near_line
-    if path != "-":
-        import codecs
-
-        decoder = codecs.getincrementaldecoder(_codec(encoding))()
-        try:
-            with open(path, "rb") as fh:
-                for line, raw in enumerate(fh, start=1):  # noqa: B007 - read after the loop
-                    decoder.decode(raw)
-        except (UnicodeDecodeError, OSError):
-            pass
-    name = "UTF-8" if _codec(encoding) == "utf-8-sig" else encoding
-    return CLIError(f"{path}:{line}: not {name} (byte 0x{exc.object[exc.start]:02x} cannot be decoded); "
-                    "give the file's encoding with --encoding, e.g. --encoding latin-1 or cp1252")
-
-
-class _Counting:
-    """Iterates a text file's lines, counting characters read (for the progress bar)."""
-
-    def __init__(self, fh):
-        self.fh = fh
-        self.chars = 0
-
-    def __iter__(self):
-        for line in self.fh:
-            self.chars += len(line)
-            yield line
-
-
-CSV_FIELD_LIMIT = 2**31 - 1
-"""The csv module refuses fields over 128 KB by default; a pasted 5 MB post must reach the
-scorer (which cuts it to ``MAX_CHARS`` and flags it ``truncated``) instead of stopping a batch."""
-
-
-def _read_csv_chunks(fh, text_column: str, path: str, with_context: bool = False, encoding: str = "utf-8"):
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    # strict: a stray or unclosed quote is an error naming its line, never rows merged silently
-    reader = csv.reader(fh, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise CLIError(f"{path}: empty input, expected a CSV header with a {text_column!r} column") from None
-    except csv.Error as exc:
-        raise CLIError(f"{path}:1: malformed CSV header: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise _not_decodable(path, encoding, exc, 1) from None
-    if text_column not in header:
-        raise CLIError(f"{path}: no column {text_column!r} (columns: {', '.join(header)}); "
-                       "choose one with --text-column", EXIT_USAGE)
-    col = header.index(text_column)
-    ctx_cols = [(name, header.index(name)) for name in CONTEXT_FIELDS if name in header] if with_context else []
-    yield header
-    chunk: list[tuple] = []
-    started = reader.line_num + 1  # the line the next record starts on
-    try:
-        for row in reader:
-            record_start, started = started, reader.line_num + 1
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise CLIError(f"{path}:{record_start}: {len(row)} fields, the header has {len(header)}")
-            ctx = (_context_from({n: row[i] for n, i in ctx_cols}, f"{path}:{reader.line_num}")
-                   if with_context else None)
-            chunk.append((row, row[col], ctx))
-            if len(chunk) >= CHUNK_ROWS:
-                yield chunk
-                chunk = []
-    except csv.Error as exc:
-        where = (f"{started}" if reader.line_num <= started else f"{started}-{reader.line_num}")
-        hint = (" (a quoted field is never closed)" if "unexpected end of data" in str(exc)
-                else " (a quote inside a field must be doubled, or the field quoted)")
-        raise CLIError(f"{path}:{where}: malformed CSV: {exc}{hint}") from None
-    except UnicodeDecodeError as exc:
-        raise _not_decodable(path, encoding, exc, reader.line_num + 1) from None
-    if chunk:
-        yield chunk
-
-
-def _read_jsonl_chunks(fh, text_column: str, path: str, with_context: bool = False, encoding: str = "utf-8"):
-    yield None
-    chunk: list[tuple] = []
-    lineno = 0
-    try:
-        for lineno, line in enumerate(fh, start=1):
-            obj = _json_line(line, path, lineno, text_column)
-            if obj is None:
-                continue
-            text = obj[text_column]
-            if text is None:  # null: an empty post, scored as such
-                text = ""
-            if not isinstance(text, str):
-                raise CLIError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not a string")
-            ctx = None
-            if with_context:
-                nested = obj.get("context") if isinstance(obj.get("context"), dict) else {}
-                ctx = _context_from({**{k: obj[k] for k in CONTEXT_FIELDS if k in obj}, **nested},
-                                    f"{path}:{lineno}")
-            chunk.append((obj, text, ctx))
-            if len(chunk) >= CHUNK_ROWS:
-                yield chunk
-                chunk = []
-    except UnicodeDecodeError as exc:
-        raise _not_decodable(path, encoding, exc, lineno + 1) from None
-    if chunk:
-        yield chunk
-
-
-def _json_line(line: str, path: str, lineno: int, text_column: str) -> dict | None:
-    """One JSON-lines record (``None`` for a blank line); a one-line error for anything else."""
-    if not line.strip():
-        return None
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise CLIError(f"{path}:{lineno}: not valid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise CLIError(f"{path}:{lineno}: JSON nested too deeply") from None
-    except ValueError as exc:  # an integer of more than 4,300 digits
-        raise CLIError(f"{path}:{lineno}: JSON value out of range: {str(exc).split(':')[0]}") from None
-    if not isinstance(obj, dict):
-        raise CLIError(f"{path}:{lineno}: expected a JSON object per line")
-    if text_column not in obj:
-        fields = ", ".join(map(repr, list(obj)[:10])) + (", …" if len(obj) > 10 else "")
-        raise CLIError(f"{path}:{lineno}: no field {text_column!r} (fields: {fields or 'none'}); "
-                       "choose one with --text-column", EXIT_USAGE)
-    return obj
-
-
-# --- Parquet (pyarrow) ------------------------------------------------------------------------
-PARQUET_ROW_GROUP_ROWS = 50_000
-PARQUET_ROW_GROUP_BYTES = 32 * 1024 * 1024
-"""Output row groups: written when this many rows or bytes are buffered (whichever comes
-first), so memory stays bounded however long the posts are, and readers get row groups large
-enough to split work on."""
-
-
-def _pyarrow():
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError:
-        raise CLIError("Parquet needs pyarrow: pip install 'shitstorm[parquet]'") from None
-    return pyarrow
-
-
-def _arrow_error(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-class _ArrowChunk(list):
-    """A chunk of Parquet rows, ``(values, text, context)`` like the other readers, with the
-    Arrow record batch they came from, so that Parquet output keeps the input's types."""
-
-    batch = None
-
-
-class _RowCounter:
-    """Rows read so far, in place of ``_Counting``'s characters (the progress bar); ``total``
-    rows and the Arrow ``schema`` of the file, once it is open."""
-
-    chars = 0
-    total = None
-    schema = None
-
-
-def _is_text_type(pa, t) -> bool:
-    if pa.types.is_dictionary(t):
-        t = t.value_type
-    return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)
-            or getattr(pa.types, "is_string_view", lambda _: False)(t))
-
-
-def _read_parquet_chunks(path: str, text_column: str, counter: _RowCounter, with_context: bool = False,
-                         rows: bool = True):
-    """Row groups streamed ``CHUNK_ROWS`` rows at a time; yields the column names, then chunks.
-    Without ``rows`` (Parquet output, which takes the Arrow batch) the values stay in Arrow."""
-    pa = _pyarrow()
-    try:
-        pf = pa.parquet.ParquetFile(path)
-        schema = pf.schema_arrow
-    except FileNotFoundError:
-        raise CLIError(f"{path}: no such file") from None
-    except (pa.ArrowException, OSError) as exc:
-        raise CLIError(f"{path}: not a readable Parquet file: {_arrow_error(exc)}") from None
-    names = list(schema.names)
-    if text_column not in names:
-        raise CLIError(f"{path}: no column {text_column!r} (columns: {', '.join(names)}); "
-                       "choose one with --text-column", EXIT_USAGE)
-    text_type = schema.field(text_column).type
-    if not _is_text_type(pa, text_type):
-        raise CLIError(f"{path}: column {text_column!r} is {text_type}, not a string column", EXIT_USAGE)
-    ctx_cols = [n for n in CONTEXT_FIELDS if n in names] if with_context else []
-    counter.total, counter.schema = pf.metadata.num_rows, schema
-    yield names
-    row = 0
-    try:
-        for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
-            texts = batch.column(text_column).to_pylist()
-            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)] if rows else []
-            ctx_values = [batch.column(n).to_pylist() for n in ctx_cols]
-            chunk = _ArrowChunk()
-            chunk.batch = batch
-            for k in range(batch.num_rows):
-                row += 1
-                ctx = (_context_from(dict(zip(ctx_cols, (v[k] for v in ctx_values), strict=True)),
-                                     f"{path}: row {row}")
-                       if with_context else None)
-                text = texts[k]
-                chunk.append(([c[k] for c in columns] if rows else None, "" if text is None else text, ctx))
-            counter.chars = row
-            yield chunk
-    except (pa.ArrowException, OSError) as exc:
-        raise CLIError(f"{path}: unreadable Parquet data after row {row}: {_arrow_error(exc)}") from None
-
-
-class _ParquetSink:
-    """Writes chunks as Parquet: the input columns (typed as they came), the score columns of
-    ``shitstorm.arrow`` and, with ``--keep-original``, ``original_text``."""
-
-    def __init__(self, out, header, opts: BatchOptions, text_col: str, original_col: str | None, where: str,
-                 input_schema=None):
-        self.pa = _pyarrow()
-        self.out = out
-        self.header = header  # column names of CSV or Parquet input; None for JSON lines
-        self.parquet_schema = input_schema  # the input file's, for Parquet input
-        self.opts = opts
-        self.text_col = text_col
-        self.original_col = original_col
-        self.where = where
-        self.json_keys: list[str] = []  # JSON lines: the fields of the first object …
-        self.json_schema = None  # … typed from the first chunk
-        self.schema = None  # of the output, fixed by the first chunk
-        self.writer = None
-        self.buffer: list = []  # record batches of the next row group
-        self.rows = 0  # rows in the buffer
-        self.lines = 0  # JSON lines read, for error messages
-
-    def _input_batch(self, chunk):
-        pa = self.pa
-        if getattr(chunk, "batch", None) is not None:
-            return chunk.batch
-        if self.header is not None:  # CSV: every cell is a string
-            return pa.RecordBatch.from_arrays(
-                [pa.array([row[i] for row, _, _ in chunk], pa.string()) for i in range(len(self.header))],
-                names=list(self.header))
-        # JSON lines: the fields of the first object; types inferred from the first chunk
-        if self.json_schema is None:
-            self.json_keys = list(chunk[0][0].keys())
-        records = [{k: obj.get(k) for k in self.json_keys} for obj, _, _ in chunk]
-        first, last = self.lines + 1, self.lines + len(chunk)
-        self.lines = last
-        try:
-            if self.json_schema is None:
-                inferred = pa.RecordBatch.from_pylist(records).schema
-                self.json_schema = pa.schema([f.with_type(_no_null_type(pa, f.type)) for f in inferred])
-            return pa.RecordBatch.from_pylist(records, schema=self.json_schema)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
-            raise CLIError(f"{self.where}: lines {first}-{last}: a field does not fit the type taken from the "
-                           f"first {CHUNK_ROWS:,} lines ({_arrow_error(exc)}); Parquet needs one type per column"
-                           ) from None
-
-    def write(self, chunk, scored, redacted) -> None:
-        pa = self.pa
-        batch = self._input_batch(chunk)
-        names, columns = list(batch.schema.names), list(batch.columns)
-        if redacted is not None:
-            i = names.index(self.text_col)
-            columns[i] = pa.array(redacted, pa.string())
-        names += list(scored.schema.names)
-        columns += list(scored.columns)
-        if self.original_col:
-            names.append(self.original_col)
-            columns.append(pa.array([t for _, t, _ in chunk], pa.string()))
-        if self.schema is None:
-            self.schema = pa.schema([pa.field(n, c.type) for n, c in zip(names, columns, strict=False)])
-        self.buffer.append(pa.RecordBatch.from_arrays(columns, schema=self.schema))
-        self.rows += len(chunk)
-        if self.rows >= PARQUET_ROW_GROUP_ROWS or sum(b.nbytes for b in self.buffer) >= PARQUET_ROW_GROUP_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.buffer:
-            return
-        if self.writer is None:
-            self.writer = self.pa.parquet.ParquetWriter(self.out, self.schema)
-        table = self.pa.Table.from_batches(self.buffer, schema=self.schema)
-        self.writer.write_table(table, row_group_size=max(table.num_rows, 1))
-        self.buffer, self.rows = [], 0
-
-    def close(self) -> None:
-        self.flush()
-        if self.writer is None:  # no rows: still a valid file, with the columns it would have had
-            from .arrow import score_schema
-
-            pa = self.pa
-            if self.parquet_schema is not None:
-                fields = list(self.parquet_schema)
-            else:
-                fields = [pa.field(n, pa.string()) for n in self.header or ()]
-            fields += list(score_schema(self.opts.prefix, pii=self.opts.pii, triage=self.opts.triage))
-            if self.original_col:
-                fields.append(pa.field(self.original_col, pa.string()))
-            self.schema = pa.schema(fields)
-            self.writer = pa.parquet.ParquetWriter(self.out, self.schema)
-        self.writer.close()
-
-
-def _no_null_type(pa, t):
-    """A type inferred from JSON with ``null`` (no value seen yet, even inside lists and objects)
-    replaced by string, so that later lines may fill it."""
-    if pa.types.is_null(t):
-        return pa.string()
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return pa.list_(_no_null_type(pa, t.value_type))
-    if pa.types.is_struct(t):
-        return pa.struct([f.with_type(_no_null_type(pa, f.type)) for f in t])
-    return t
-
-
-def _cell(value):
-    """A CSV cell for a typed (Parquet or JSON) value: strings as they are, lists and objects as
-    JSON, dates in ISO format, missing values empty."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return ""
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, default=_json_default)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def _json_default(value):
-    """JSON for the typed values a Parquet file may hold (dates, decimals, bytes)."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, (bytes, bytearray)):
-        import base64
-
-        return base64.b64encode(value).decode("ascii")
-    return str(value)  # Decimal, timedelta
-
-
-CONTEXT_FIELDS = ("channel", "followers", "likes", "shares", "replies", "minutes_since_post",
-                  "earlier_contacts")
-"""Input columns (or JSON fields, or a nested ``context`` object) read by ``batch --context``."""
-
-
-def _context_from(values: dict, where: str) -> dict:
-    """Typed context from CSV strings or JSON values; empty cells are unknown (``None``). Checked
-    by the library's one check of a context (``shitstorm.policy.context_value``), with the row's
-    position and the value in the message."""
-    from .policy import context_value
-
-    out: dict = {}
-    for name, raw in values.items():
-        try:
-            value = context_value(name, raw, text=True)
-        except ValueError as exc:
-            raise CLIError(f"{where}: {exc}" + (f", not {raw!r}" if name in CONTEXT_FIELDS else "")) from None
-        if value is not None:
-            out[name] = value
-    return out
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    """What ``batch`` adds besides the scores; sent to every worker with its chunk."""
-
-    pii: bool = False
-    redact: bool = False
-    triage: bool = False
-    policy: object = None  # shitstorm.Policy (pickles) or None for the default
-    lang: str = "de"
-    parquet: bool = False  # Parquet output: workers return typed Arrow columns, not dicts
-    prefix: str = ""
-
-
-def _flat(score: dict, prefix: str, opts: BatchOptions = BatchOptions()) -> dict:
-    from .schema import csv_cells
-
-    return {f"{prefix}{name}": cell for name, cell in csv_cells(score, pii=opts.pii, triage=opts.triage).items()}
-
-
-def _new_columns(prefix: str, opts: BatchOptions) -> list[str]:
-    from .schema import output_fields
-
-    return [f"{prefix}{f.name}" for f in output_fields(pii=opts.pii, triage=opts.triage)]
-
-
-_WORKER_MODEL = None
-
-
-def _init_worker(model_path, trust, base_rates=None) -> None:
-    global _WORKER_MODEL
-    from .model import default_model, load
-
-    _WORKER_MODEL = (load(model_path, trust=trust, base_rates=base_rates)
-                     if model_path or base_rates else default_model())
-
-
-def _without_pii(s: Score) -> Score:
-    """``s`` with every finding's text, and every reason overlapping one, replaced by the kind's
-    placeholder: the scores must not carry what a redacted text no longer does."""
-    from dataclasses import replace
-
-    from .schema import PII_PLACEHOLDERS
-
-    if not s.pii:
-        return s
-    reasons = tuple(
-        replace(r, text=next((PII_PLACEHOLDERS[f.kind] for f in s.pii if f.start < r.end and r.start < f.end),
-                             r.text))
-        for r in s.reasons)
-    return replace(s, reasons=reasons, pii=tuple(replace(f, text=PII_PLACEHOLDERS[f.kind]) for f in s.pii))
-
-
-def _score_texts(texts: list[str], contexts: list | None = None, opts: BatchOptions = BatchOptions()):
-    """Score one chunk in a worker: the score dicts, plus redacted text and triage if asked; for
-    Parquet output the typed columns of ``shitstorm.arrow`` and the redacted texts (or None)."""
-    scores = _WORKER_MODEL.score_many(texts)
-    if not (opts.redact or opts.triage or opts.parquet):
-        return [s.to_dict() for s in scores]
-    from .pii import redact
-    from .policy import triage
-
-    triages = ([triage(s, opts.policy, contexts[k] if contexts else None, lang=opts.lang)
-                for k, s in enumerate(scores)] if opts.triage else None)
-    redacted = [redact(t) for t in texts] if opts.redact else None
-    if opts.redact:
-        scores = [_without_pii(s) for s in scores]
-    if opts.parquet:
-        from .arrow import score_arrays
-
-        return score_arrays(scores, triages, opts.prefix, pii=opts.pii), redacted
-    out = []
-    for k, s in enumerate(scores):
-        d = s.to_dict()
-        if redacted is not None:
-            d["redacted_text"] = redacted[k]
-        if triages is not None:
-            d["triage"] = triages[k].to_dict()
-        out.append(d)
-    return out
-
-
-def _batch_options(args, out_fmt: str) -> BatchOptions:
     policy = _policy_arg(args)
-    if args.context and not args.triage:
-        raise CLIError("--context is used by --triage; add --triage", EXIT_USAGE)
-    if args.keep_original and not args.redact:
-        raise CLIError("--keep-original only makes sense with --redact", EXIT_USAGE)
-    return BatchOptions(pii=args.pii, redact=args.redact, triage=args.triage, policy=policy, lang=args.lang,
-                        parquet=out_fmt == "parquet", prefix=args.prefix)
-
-
-def cmd_batch(args) -> int:  # noqa: C901 - to split (complexity over 15, see CHANGELOG)
-    global _WORKER_MODEL
-    in_fmt = _guess_format(args.input, args.input_format)
-    out_fmt = _guess_format(args.output, args.output_format) if args.output != "-" else (args.output_format or in_fmt)
-    if args.jobs < 1:
-        raise CLIError("--jobs must be at least 1", EXIT_USAGE)
-    if in_fmt == "parquet" and args.input == "-":
-        raise CLIError("Parquet input must be a file (it is read from its end), not stdin", EXIT_USAGE)
-    if out_fmt == "parquet":
-        _pyarrow()
-        if args.output == "-" and sys.stdout.isatty():
-            raise CLIError("will not write Parquet to a terminal; use -o FILE.parquet", EXIT_USAGE)
-    opts = _batch_options(args, out_fmt)
-    if in_fmt == "parquet":
-        _check_output(args.input, args.output)
-        fh, counting = None, _RowCounter()
-        reader = _read_parquet_chunks(args.input, args.text_column, counting, with_context=args.context,
-                                      rows=out_fmt != "parquet")
-    else:
-        _codec(args.encoding)
-        _check_output(args.input, args.output)
-        fh, size = _open_in(args.input, args.encoding)
-        counting = _Counting(fh)
-        read = _read_csv_chunks if in_fmt == "csv" else _read_jsonl_chunks
-        reader = read(counting, args.text_column, args.input, with_context=args.context, encoding=args.encoding)
-    prefix = args.prefix
-    original_col = f"{prefix}original_text"
-    try:
-        header = next(reader)
-        if in_fmt == "parquet":
-            size = counting.total  # the progress bar counts rows
-        new_cols = _new_columns(prefix, opts) + ([original_col] if args.keep_original else [])
-        if header is not None:
-            clash = [c for c in new_cols if c in header]
-            if clash:
-                raise CLIError(f"{args.input}: already has column(s) {', '.join(clash)}; "
-                               "use --prefix shitstorm_ to name the new ones apart", EXIT_USAGE)
-    except BaseException:
-        if fh is not None:
-            fh.close()
-        raise
-    binary = out_fmt == "parquet"
-    if args.output == "-":
-        out = (sys.stdout.buffer if binary else
-               io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False))
-        tmp_path = None
-    else:
-        tmp_path = Path(args.output).with_name(f".{Path(args.output).name}.part")
-        try:
-            # closed by the caller on every path (_discard or the final rename)
-            out = open(tmp_path, "wb") if binary else open(tmp_path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as exc:
-            if fh is not None:
-                fh.close()
-            raise CLIError(f"{args.output}: cannot write here: {exc.strerror or exc}") from None
-    progress = Progress(size, None if not args.quiet else False)
-    pool = None
-    text_col = args.text_column
-    restore_signals = lambda: None
-    try:
-        restore_signals = _signals_as_exceptions()
-        writer = None
-        chunks = ((chunk, [t for _, t, _ in chunk], [c for _, _, c in chunk] if args.context else None)
-                  for chunk in reader)
-        if args.jobs > 1:
-            import multiprocessing as mp
-
-            pool = mp.get_context("spawn").Pool(args.jobs, initializer=_init_worker,
-                                                initargs=(args.model, args.trust, _base_rates_arg(args)))
-            pairs = _ordered_parallel(pool, chunks, args.jobs, opts)
-        else:
-            _WORKER_MODEL = _model(args)
-            pairs = ((chunk, _score_texts(texts, ctxs, opts)) for chunk, texts, ctxs in chunks)
-        if out_fmt == "parquet":
-            _write_parquet(pairs, out, header, opts, args, progress, counting)
-            pairs = ()
-        if out_fmt == "csv":
-            writer = csv.writer(out)
-            if header is not None:
-                writer.writerow(header + new_cols)
-        for chunk, scores in pairs:
-            for (row, text, _), sc in zip(chunk, scores, strict=False):
-                redacted = sc.pop("redacted_text", None)
-                extra = [text] if args.keep_original else []
-                if out_fmt == "csv":
-                    if header is None:  # jsonl in, csv out: columns of the first object
-                        header = list(row.keys())
-                        writer.writerow(header + new_cols)
-                    values = list(row) if isinstance(row, list) else [row.get(k, "") for k in header]
-                    if redacted is not None and redacted != text:
-                        values[header.index(text_col)] = redacted
-                    writer.writerow([_cell(v) for v in values] + list(_flat(sc, prefix, opts).values()) + extra)
-                else:
-                    obj = dict(row) if isinstance(row, dict) else dict(zip(header, row, strict=False))
-                    if redacted is not None and redacted != text:
-                        obj[text_col] = redacted
-                    obj[f"{prefix}shitstorm" if prefix else "shitstorm"] = sc
-                    if args.keep_original:
-                        obj[original_col] = text
-                    out.write(json.dumps(obj, ensure_ascii=False, default=_json_default) + "\n")
-            progress.update(len(chunk), counting.chars)
-        out.flush()
-        if tmp_path is not None:
-            out.close()
-            os.replace(tmp_path, args.output)
-    except BaseException as exc:
-        if tmp_path is not None:
-            _discard(out, tmp_path)
-        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
-            where = args.output if tmp_path is not None else "stdout"
-            raise CLIError(f"{where}: {exc.strerror or exc}; nothing was written") from None
-        raise
-    finally:
-        restore_signals()
-        if pool is not None:
-            pool.terminate()
-        if fh is not None:
-            fh.close()
-    if tmp_path is None and not binary:
-        out.detach()
+    options = BatchOptions(pii=args.pii, redact=args.redact, triage=args.triage, policy=policy, lang=args.lang,
+                           prefix=args.prefix)
+    source = ModelSource(args.model, args.trust, _base_rates_arg(args))
+    progress = Progress(None if not args.quiet else False)
+    score_file(args.input, args.output, text_column=args.text_column, input_format=args.input_format,
+               output_format=args.output_format, encoding=args.encoding, delimiter=args.delimiter,
+               options=options, context=args.context, keep_original=args.keep_original, jobs=args.jobs,
+               model=source, progress=progress.update)
     progress.close()
     return 0
 
 
-def _check_output(input_path: str, output: str) -> None:
-    """Refuse an output that cannot be written, before anything is read: a directory, a missing
-    directory, or the input itself (which would be replaced by its own scores)."""
-    if output == "-":
-        return
-    out = Path(output)
-    if out.is_dir():
-        raise CLIError(f"{output}: is a directory; give a file name, e.g. -o {out / 'scored.csv'}", EXIT_USAGE)
-    parent = out.parent
-    if not parent.is_dir():
-        raise CLIError(f"{output}: the directory {parent} does not exist", EXIT_USAGE)
-    if input_path != "-" and (out.resolve() == Path(input_path).resolve()
-                              or (out.exists() and os.path.samefile(out, input_path))):
-        raise CLIError(f"{output}: is the input file; write the scores to another file", EXIT_USAGE)
-
-
-def _discard(out, tmp_path: Path) -> None:
-    """Close and remove the half-written ``.part`` file; closing may fail again (a full disk)."""
-    with contextlib.suppress(OSError):
-        out.close()
-    with contextlib.suppress(OSError):
-        tmp_path.unlink(missing_ok=True)
-
-
-class Signalled(BaseException):
-    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C, so that no ``.part`` file is left."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-TERMINATING_SIGNALS = ("SIGTERM", "SIGHUP")
-
-
-def _signals_as_exceptions():
-    """While ``batch`` writes, SIGTERM and SIGHUP raise ``Signalled`` (SIGINT already raises
-    ``KeyboardInterrupt``). Returns the function that puts the previous handlers back."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-
-    def handler(signum, frame):
-        raise Signalled(signum)
-
-    saved = {}
-    for name in TERMINATING_SIGNALS:
-        if hasattr(signal, name):
-            sig = getattr(signal, name)
-            saved[sig] = signal.signal(sig, handler)
-
-    def restore():
-        for sig, old in saved.items():
-            signal.signal(sig, old)
-
-    return restore
-
-
-def _write_parquet(pairs, out, header, opts: BatchOptions, args, progress, counting) -> None:
-    original_col = f"{args.prefix}original_text" if args.keep_original else None
-    sink = _ParquetSink(out, header, opts, args.text_column, original_col, args.input,
-                        input_schema=getattr(counting, "schema", None))
-    for chunk, (scored, redacted) in pairs:
-        sink.write(chunk, scored, redacted)
-        progress.update(len(chunk), counting.chars)
-    sink.close()
-
-
-def _ordered_parallel(pool, chunks, jobs: int, opts: BatchOptions):
-    """Score chunks on the pool, at most ``2 × jobs`` in flight, yielding in input order."""
-    from collections import deque
-
-    pending: deque = deque()
-    for chunk, texts, ctxs in chunks:
-        pending.append((chunk, pool.apply_async(_score_texts, (texts, ctxs, opts))))
-        if len(pending) >= 2 * jobs:
-            c, res = pending.popleft()
-            yield c, res.get()
-    while pending:
-        c, res = pending.popleft()
-        yield c, res.get()
-
-
 # --- serve ------------------------------------------------------------------------------------
-def cmd_serve(args) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
     try:
         from .server.config import ConfigError
         from .server.run import serve
@@ -1009,7 +353,7 @@ def cmd_serve(args) -> int:
 
 
 # --- zendesk-sync / freshdesk-sync / zammad-sync ------------------------------------------------
-def cmd_helpdesk_sync(args) -> int:
+def cmd_helpdesk_sync(args: argparse.Namespace) -> int:
     """Score tickets and write tags and fields back (``shitstorm.helpdesk``); one JSON line per ticket."""
     from .helpdesk import HelpdeskClient, SyncConfigError, parse_ticket_ids, settings_from_env, sync_tickets
 
@@ -1036,7 +380,7 @@ def cmd_helpdesk_sync(args) -> int:
 
 
 # --- spark-score ------------------------------------------------------------------------------
-def _spark_session(master: str | None):
+def _spark_session(master: str | None) -> tuple[Any, bool]:
     """(session, whether we started it): ``--master`` if given; else the session that exists or
     that ``spark-submit`` configured; else ``local[*]`` on this machine."""
     from pyspark.sql import SparkSession
@@ -1057,7 +401,7 @@ def _spark_session(master: str | None):
     return builder.master(master).getOrCreate(), True
 
 
-def cmd_spark_score(args) -> int:
+def cmd_spark_score(args: argparse.Namespace) -> int:
     try:
         from pyspark.errors import AnalysisException
 
@@ -1076,7 +420,7 @@ def cmd_spark_score(args) -> int:
                               policy=policy)
         scored.write.mode("overwrite" if args.overwrite else "errorifexists").parquet(args.output)
     except AnalysisException as exc:
-        raise CLIError(_arrow_error(exc)) from None
+        raise CLIError(arrow_error(exc)) from None
     except (TypeError, ValueError) as exc:  # the text column's type, a column clash
         raise CLIError(f"{args.input}: {exc}", EXIT_USAGE) from None
     finally:
@@ -1091,7 +435,7 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
-def cmd_train(args) -> int:
+def cmd_train(args: argparse.Namespace) -> int:
     from .train.dataset import read_labelled_csv
     from .train.fit import train_and_save
 
@@ -1103,7 +447,7 @@ def cmd_train(args) -> int:
         manifest = train_on_base(args.files, args.out, base=args.base, base_weight=args.base_weight,
                                  own_weight=args.own_weight, seed=args.seed, folds=args.folds, force=args.force,
                                  command=command, hostility=args.hostility, background=args.background,
-                                 say=say, warn=_warn)
+                                 say=say, warn=_warn, delimiter=args.delimiter, encoding=args.encoding)
         own = manifest["own_data"]
         print(f"weights: corpus {own['base_rows']} rows x {own['base_weight']:g}, yours {own['own_trained']} "
               f"rows x {own['own_weight']:g} ({own['own_weight_share']:.1%} of the training weight); "
@@ -1111,8 +455,9 @@ def cmd_train(args) -> int:
         print(own["comparison_table"].rstrip())
         print(f"model written to {args.out}", file=sys.stderr)
         return 0
-    train = read_labelled_csv(args.files)
-    test = read_labelled_csv(args.test) if args.test else None
+    csv_format = {"delimiter": args.delimiter, "encoding": args.encoding}
+    train = read_labelled_csv(args.files, **csv_format)
+    test = read_labelled_csv(args.test, **csv_format) if args.test else None
     if train.ignored_columns:
         print(f"ignored columns: {', '.join(train.ignored_columns)}", file=sys.stderr)
     from .train.retrain import own_files_data
@@ -1128,7 +473,7 @@ def cmd_train(args) -> int:
 
 
 # --- feedback ---------------------------------------------------------------------------------
-def cmd_feedback(args) -> int:
+def cmd_feedback(args: argparse.Namespace) -> int:
     """``feedback export``: the stored corrections as a training CSV; ``feedback delete``: one
     record by id (GDPR)."""
     from .feedback import FeedbackError, FeedbackStore
@@ -1162,7 +507,7 @@ def cmd_feedback(args) -> int:
 
 
 # --- evaluate / review ------------------------------------------------------------------------
-def cmd_evaluate(args) -> int:
+def cmd_evaluate(args: argparse.Namespace) -> int:
     from .train.dataset import read_labelled_csv
     from .train.evaluate import evaluate_rows, summary
 
@@ -1174,7 +519,7 @@ def cmd_evaluate(args) -> int:
         except ReportUnavailable as exc:
             raise CLIError(str(exc), EXIT_USAGE) from None
     model = _model(args)
-    data = read_labelled_csv(args.files)
+    data = read_labelled_csv(args.files, delimiter=args.delimiter, encoding=args.encoding)
     source = ", ".join(str(f) for f in args.files)
     result, pred = evaluate_rows(model, data, seed=args.seed, source=source)
     for w in result["warnings"]:
@@ -1209,12 +554,10 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def cmd_review(args) -> int:
+def cmd_review(args: argparse.Namespace) -> int:
     from .train.review import read_posts, review
 
-    if args.n < 1:
-        raise CLIError("-n must be at least 1", EXIT_USAGE)
-    posts = read_posts(args.input, args.text_column)
+    posts = read_posts(args.input, args.text_column, delimiter=args.delimiter, encoding=args.encoding)
     model = _model(args)
     header, rows, counts = review(model, posts, args.n, args.seed)
     if counts["dropped_columns"]:
@@ -1226,7 +569,7 @@ def cmd_review(args) -> int:
 
     with (open(args.output, "w", encoding="utf-8", newline="") if args.output != "-"
           else nullcontext(sys.stdout)) as out:
-        w = csv.writer(out)
+        w = csv.writer(out, delimiter=_input_delimiter(args))
         w.writerow(header)
         w.writerows(rows)
     r = counts["reasons"]
@@ -1234,6 +577,18 @@ def cmd_review(args) -> int:
           f"disagree, {r['uncertain']} nearest a decision, {r['spread']} spread over the score range",
           file=sys.stderr)
     return 0
+
+
+def _input_delimiter(args: argparse.Namespace) -> str:
+    """The delimiter of ``args.input`` (given, or sniffed as ``read_table`` does), for output
+    that keeps it; the file has been read once already, so it opens and decodes."""
+    from .batch import codec, delimiter_arg, sniff_delimiter
+
+    given = delimiter_arg(args.delimiter)
+    if given:
+        return given
+    with open(args.input, encoding=codec(args.encoding), newline="") as fh:
+        return sniff_delimiter(fh.readline())
 
 
 # --- parser -----------------------------------------------------------------------------------
@@ -1262,18 +617,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=["de", "en"], default="de", help="language of the advice")
     s.set_defaults(func=cmd_score)
 
-    b = sub.add_parser("batch", parents=[common], help="score a CSV, JSON-lines or Parquet file")
-    b.add_argument("input", help='CSV, JSONL or Parquet file, "-" for stdin (CSV, JSONL)')
+    b = sub.add_parser("batch", parents=[common], help="score a CSV, JSON-lines, Parquet or Excel file")
+    b.add_argument("input", help='CSV, JSONL, Parquet or .xlsx file, "-" for stdin (CSV, JSONL)')
     b.add_argument("-o", "--output", default="-", help='output file (default "-": stdout)')
     b.add_argument("--text-column", default="text", help="column/field holding the post (default: text)")
-    b.add_argument("--encoding", default="utf-8",
+    b.add_argument("--encoding", default="utf-8", type=encoding,
                    help="encoding of CSV or JSON-lines input (default utf-8; e.g. latin-1, cp1252)")
-    b.add_argument("--input-format", choices=["csv", "jsonl", "parquet"],
-                   help="default: from the suffix (.csv, .jsonl, .parquet); stdin is CSV")
-    b.add_argument("--output-format", choices=["csv", "jsonl", "parquet"],
-                   help="default: from the suffix of -o, or the input's format")
+    b.add_argument("--delimiter", metavar="CHAR", type=delimiter,
+                   help="CSV field separator: , ; tab or | (default: sniffed from the header line: ';' or tab "
+                   "when it has one and no ','); CSV output keeps it")
+    b.add_argument("--input-format", choices=list(FORMATS),
+                   help="default: from the suffix (.csv, .tsv, .jsonl, .parquet, .xlsx); stdin is CSV")
+    b.add_argument("--output-format", choices=list(FORMATS),
+                   help="default: from the suffix of -o, or the input's format (.xlsx needs "
+                   "pip install 'shitstorm[xlsx]')")
     b.add_argument("--prefix", default="", help="prefix for the appended columns")
-    b.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    b.add_argument("--jobs", type=at_least(1), default=1, help="worker processes (default 1)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.add_argument("--pii", action="store_true", help="add a column with the kinds of personal data found")
     b.add_argument("--redact", action="store_true",
@@ -1322,7 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("serve", help="HTTP service (pip install 'shitstorm[server]')")
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     v.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    v.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    v.add_argument("--workers", type=at_least(1), default=1, help="worker processes (default 1)")
     v.add_argument("--token-file", help="file holding the bearer token (or set SHITSTORM_API_TOKEN)")
     v.add_argument("--insecure-no-auth", action="store_true",
                    help="allow a non-loopback address without a token")
@@ -1384,8 +743,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--force", action="store_true",
                    help="with --base: replace --out even when the new model is worse on your held-out rows")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0); training is deterministic for it")
-    t.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    t.add_argument("--folds", type=at_least(2), default=5, help="cross-validation folds (default 5)")
     t.add_argument("--quiet", action="store_true", help="no progress messages (warnings still shown)")
+    _csv_options(t)
     t.set_defaults(func=cmd_train)
 
     ev = sub.add_parser("evaluate", parents=[common], help="the model card's figures on your labelled rows",
@@ -1407,6 +767,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="write the base rates found (without a target: your rows' label shares) as a policy TOML")
     ev.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resamples (default 0)")
     ev.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    _csv_options(ev)
     ev.set_defaults(func=cmd_evaluate)
 
     rv = sub.add_parser("review", parents=[common], help="pick the posts to label next",
@@ -1414,19 +775,29 @@ def build_parser() -> argparse.ArgumentParser:
                         "some from every score range; write them with empty label columns, ready for labelling.",
                         )
     rv.add_argument("input", help="CSV file of posts with a header")
-    rv.add_argument("-n", type=int, default=200, help="how many posts to pick (default 200)")
+    rv.add_argument("-n", type=at_least(1), default=200, help="how many posts to pick (default 200)")
     rv.add_argument("--seed", type=int, default=0, help="seed for ties and the spread picks (default 0)")
     rv.add_argument("-o", "--output", default="-", help='output CSV (default "-": stdout)')
     rv.add_argument("--text-column", default="text", help="column holding the post (default: text)")
+    _csv_options(rv)
     rv.set_defaults(func=cmd_review)
     _add_examples(sub)
     return p
 
 
+def _csv_options(parser: argparse.ArgumentParser) -> None:
+    """``--encoding`` and ``--delimiter`` of the commands that read labelled or post CSVs."""
+    parser.add_argument("--encoding", default="utf-8", type=encoding,
+                        help="encoding of the CSV files (default utf-8, with or without BOM; e.g. cp1252, latin-1)")
+    parser.add_argument("--delimiter", metavar="CHAR", type=delimiter,
+                        help="field separator: , ; tab or | (default: sniffed from the header line)")
+
+
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "score": ('shitstorm score "Wenn ich bis morgen nichts höre, geht das an die BILD!" "Danke für die Hilfe!"',
               "shitstorm score - < posts.txt"),
-    "batch": ("shitstorm batch posts.csv --text-column text -o scored.csv --triage",),
+    "batch": ("shitstorm batch posts.csv --text-column text -o scored.csv --triage",
+              "shitstorm batch export.csv --delimiter ';' --encoding cp1252 -o scored.xlsx"),
     "spark-score": ("shitstorm spark-score posts.parquet scored/ --master 'local[*]'",),
     "explain": ('shitstorm explain "Danke für nichts. Mein Anwalt meldet sich."',),
     "redact": ("shitstorm redact - < posts.txt",),
@@ -1439,9 +810,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "feedback export": ("shitstorm feedback export --db feedback.sqlite3 --out mine.csv",),
     "feedback delete": ("shitstorm feedback delete --db feedback.sqlite3 3f2a9c0e5b7d41e8a6c2d9f0b1e4a7c3",),
     "train": ("shitstorm train tickets.csv --test heldout.csv --out mymodel/",
-              "shitstorm train --base default mine.csv --out mymodel/"),
-    "evaluate": ("shitstorm evaluate labelled.csv --report report/ --target-precision 0.9 --write-policy team.toml",),
-    "review": ("shitstorm review posts.csv -n 200 -o to-label.csv",),
+              "shitstorm train --base default mine.csv --out mymodel/",
+              "shitstorm train tickets.csv --encoding cp1252 --delimiter ';' --out mymodel/"),
+    "evaluate": ("shitstorm evaluate labelled.csv --report report/ --target-precision 0.9 --write-policy team.toml",
+                 "shitstorm evaluate excel-export.csv --encoding cp1252 --delimiter ';'"),
+    "review": ("shitstorm review posts.csv -n 200 -o to-label.csv",
+               "shitstorm review excel-export.csv --encoding cp1252 -n 50 -o to-label.csv"),
 }
 """The example that ends each subcommand's help (``shitstorm COMMAND --help``)."""
 
@@ -1449,13 +823,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 class _ExampleFormatter(argparse.HelpFormatter):
     """Wraps the description as usual; keeps the example lines as they are written."""
 
-    def _fill_text(self, text, width, indent):
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
         if text.startswith("example"):
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, width, indent)
 
 
-def _add_examples(sub, prefix: str = "") -> None:
+def _add_examples(sub: Any, prefix: str = "") -> None:
     """Give every subcommand (and sub-subcommand) its examples as the help's epilog."""
     for name, parser in sub.choices.items():
         lines = EXAMPLES.get(prefix + name)
@@ -1476,22 +850,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     args.argv = argv[1:] if argv and argv[0] == "train" else argv
-    if args.command == "train" and args.folds < 2:
-        parser.error("--folds must be at least 2")
     if args.command == "train" and args.base is not None and args.test:
         parser.error("--test is not used with --base: the shipped test split and your held-out rows are")
     if args.command == "train" and args.base is None and (args.force or args.base_weight != 1.0
                                                           or args.own_weight != 2.0):
         parser.error("--base-weight, --own-weight and --force go with --base")
-    from .persist import ModelIntegrityError
-    from .train.dataset import DataError
-
     try:
         return args.func(args)
     except CLIError as exc:
         print(f"shitstorm {args.command}: {exc}", file=sys.stderr)
         return exc.code
-    except (DataError, ModelIntegrityError) as exc:
+    except BatchUsageError as exc:
+        print(f"shitstorm {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (BatchError, DataError, ModelIntegrityError) as exc:
         print(f"shitstorm {args.command}: {exc}", file=sys.stderr)
         return EXIT_DATA
     except BrokenPipeError:

@@ -14,3 +14,8 @@ from __future__ import annotations
 
 class ShitstormError(Exception):
     """Base of every exception shitstorm raises on purpose."""
+
+
+class DataError(ShitstormError, ValueError):
+    """A data file (training, evaluation, review) is unusable; the message names file, row and
+    problem. Also importable as ``shitstorm.train.dataset.DataError`` (the same class)."""

@@ -9,11 +9,13 @@ import pyarrow as pa  # the test extra installs it
 import pyarrow.parquet as pq
 import pytest
 
+from shitstorm import batch as batch_module
 from shitstorm import cli
 from shitstorm.arrow import score_schema
 
+from ._cli import run
 from .conftest import TINY_CORPUS, write_csv
-from .test_cli import PII_ROWS, run
+from .test_batch import PII_ROWS
 
 POSTS = [t for t, _, _ in TINY_CORPUS]
 
@@ -143,7 +145,7 @@ def test_empty_parquet_gives_a_valid_file_with_all_columns(tiny_model_dir, tmp_p
 def test_parquet_row_groups_are_bounded(tiny_model_dir, tmp_path, monkeypatch):
     src, out = tmp_path / "posts.parquet", tmp_path / "out.parquet"
     pq.write_table(_typed_table(5_000), src)
-    monkeypatch.setattr(cli, "PARQUET_ROW_GROUP_ROWS", 2_000)
+    monkeypatch.setattr(batch_module, "PARQUET_ROW_GROUP_ROWS", 2_000)
     assert cli.main(["batch", str(src), "-o", str(out), "--model", str(tiny_model_dir), "--quiet"]) == 0
     meta = pq.ParquetFile(out).metadata
     assert meta.num_rows == 5_000 and meta.num_row_groups == 3
@@ -188,11 +190,8 @@ def test_without_pyarrow_parquet_says_what_to_install(tiny_model_dir, tmp_path, 
 
 def test_parquet_to_stdout_when_it_is_not_a_terminal(tiny_model_dir, tmp_path):
     import io
-    import subprocess
 
     src = write_csv(tmp_path / "in.csv", [("1", "Frechheit!!!"), ("2", "Danke")], header=("id", "text"))
-    exe = [sys.executable, "-m", "shitstorm", "batch", str(src), "--output-format", "parquet",
-           "--model", str(tiny_model_dir)]
-    p = subprocess.run(exe, capture_output=True, check=True)
-    table = pq.read_table(io.BytesIO(p.stdout))
+    p = run("batch", str(src), "--output-format", "parquet", model=tiny_model_dir)
+    table = pq.read_table(io.BytesIO(p.stdout_bytes))
     assert table.column("id").to_pylist() == ["1", "2"] and table.num_rows == 2

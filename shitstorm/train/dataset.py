@@ -1,7 +1,8 @@
 """Reading the data files of training, evaluation and review.
 
 ``read_table`` is the one reader of CSV files with a header (labelled rows, posts to review,
-real background posts, the corpus): UTF-8 with or without a byte-order mark, the required columns
+real background posts, the corpus): UTF-8 with or without a byte-order mark (or another encoding
+given), ``,`` ``;`` or tab between fields (sniffed or given), the required columns
 checked, every record with the header's number of fields, and errors that name the file and line.
 
 Labelled CSVs (``read_labelled_csv``) have the columns ``text``, ``level`` (name or 0–3) and
@@ -17,14 +18,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ShitstormError
+from ..errors import DataError
 from ..schema import LABEL_COLUMNS, LEVEL_COLUMN, LEVEL_INDEX, LEVELS, PRESSURE_COLUMN, TEXT_COLUMN
 
 MAX_REPORTED_PROBLEMS = 20
-
-
-class DataError(ShitstormError, ValueError):
-    """A training CSV is unusable; the message names file, row and problem."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +64,7 @@ class CsvTable:
     header: tuple[str, ...]
     raw: bytes = field(repr=False)
     content: str = field(repr=False)
+    delimiter: str = ","
 
     @property
     def sha256(self) -> str:
@@ -77,7 +75,7 @@ class CsvTable:
         (a quoted text may span lines); blank lines are skipped. A record whose number of fields
         differs from the header's is an error; with ``problems`` given it is appended there and
         the record skipped, otherwise ``DataError`` is raised. Malformed CSV raises ``DataError``."""
-        reader = csv.reader(io.StringIO(self.content, newline=""), strict=True)
+        reader = csv.reader(io.StringIO(self.content, newline=""), delimiter=self.delimiter, strict=True)
         width = len(self.header)
         try:
             next(reader)  # the header, checked by read_table
@@ -102,10 +100,15 @@ class CsvTable:
             yield line, dict(zip(self.header, fields, strict=True))
 
 
-def read_table(path: Path | str, required: Sequence[str], *, hint: str = "") -> CsvTable:
-    """Read a UTF-8 CSV file (a byte-order mark is allowed) whose header has the ``required``
-    columns. Errors are ``DataError`` naming the file and line; ``hint`` is added to the
-    missing-column message (say, which option chooses the column)."""
+def read_table(path: Path | str, required: Sequence[str], *, hint: str = "", delimiter: str | None = None,
+               encoding: str = "utf-8") -> CsvTable:
+    """Read a CSV file (UTF-8 by default, a byte-order mark is allowed; else ``encoding``, e.g.
+    cp1252) whose header has the ``required`` columns. ``delimiter`` ``None``: sniffed from the
+    header line (``;`` or a tab when it has one and no ``,``, as German Excel writes). Errors are
+    ``DataError`` naming the file and line; ``hint`` is added to the missing-column message (say,
+    which option chooses the column)."""
+    from ..batch import BatchError, codec, delimiter_arg, sniff_delimiter
+
     csv.field_size_limit(2**31 - 1)  # long posts are data, not an error
     path = Path(path)
     try:
@@ -113,12 +116,19 @@ def read_table(path: Path | str, required: Sequence[str], *, hint: str = "") -> 
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        content = raw.decode("utf-8-sig")
+        name, delimiter = codec(encoding), delimiter_arg(delimiter)
+    except BatchError as exc:
+        raise DataError(str(exc)) from None
+    try:
+        content = raw.decode(name)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(f"{path}:{line}: not UTF-8 (byte {exc.start}); save the file as UTF-8") from None
+        shown = "UTF-8" if name == "utf-8-sig" else encoding
+        raise DataError(f"{path}:{line}: not {shown} (byte {exc.start}); give the file's encoding with "
+                        "--encoding, e.g. --encoding cp1252, or save it as UTF-8") from None
+    delimiter = delimiter or sniff_delimiter(content.split("\n", 1)[0])
     try:
-        header = next(csv.reader(io.StringIO(content, newline=""), strict=True), None)
+        header = next(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True), None)
     except csv.Error as exc:
         raise DataError(f"{path}:1: malformed CSV header: {exc}") from None
     if not header:
@@ -126,14 +136,15 @@ def read_table(path: Path | str, required: Sequence[str], *, hint: str = "") -> 
     missing = [c for c in required if c not in header]
     if missing:
         raise DataError(f"{path}:1: missing column(s) {', '.join(missing)}; found {', '.join(header)}{hint}")
-    return CsvTable(path, tuple(header), raw, content)
+    return CsvTable(path, tuple(header), raw, content, delimiter)
 
 
 def read_labelled_csv(paths: Sequence[Path | str], *,
-                      rows_filter: Callable[[dict[str, str]], bool] | None = None) -> LabelledData:
-    """Read and validate labelled CSVs. ``rows_filter(row_dict) -> bool`` may skip rows
-    (the corpus uses it to pick a split). Every problem of every file is collected and
-    reported together (``DataError``)."""
+                      rows_filter: Callable[[dict[str, str]], bool] | None = None,
+                      delimiter: str | None = None, encoding: str = "utf-8") -> LabelledData:
+    """Read and validate labelled CSVs (``read_table``'s ``delimiter`` and ``encoding``).
+    ``rows_filter(row_dict) -> bool`` may skip rows (the corpus uses it to pick a split). Every
+    problem of every file is collected and reported together (``DataError``)."""
     texts: list[str] = []
     levels: list[int] = []
     pressure: list[int] = []
@@ -141,7 +152,7 @@ def read_labelled_csv(paths: Sequence[Path | str], *,
     problems: list[str] = []
     digest = hashlib.sha256()
     for path in paths:
-        table = read_table(path, LABEL_COLUMNS)
+        table = read_table(path, LABEL_COLUMNS, delimiter=delimiter, encoding=encoding)
         digest.update(table.raw)
         ignored += [c for c in table.header if c not in LABEL_COLUMNS and c not in ignored]
         for text, lv, pp in _labelled_rows(table, rows_filter, problems):

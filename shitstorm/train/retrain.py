@@ -161,7 +161,7 @@ def train_on_base(own_files: Sequence[Path], out: Path, *, base: str = "default"
                   seed: int = 0, folds: int = 5, force: bool = False, command: str = "",
                   hostility: Path | None = None, background: Sequence[Path] = (),
                   say: Callable[[str], None] = lambda m: None, warn: Callable[[str], None] = lambda m: None,
-                  classifier=None) -> dict:
+                  classifier=None, delimiter: str | None = None, encoding: str = "utf-8") -> dict:
     """Train, compare, and write ``out`` unless the new model is worse there (``ModelGotWorse``).
     Returns the manifest written."""
     from ..model import load
@@ -179,7 +179,7 @@ def train_on_base(own_files: Sequence[Path], out: Path, *, base: str = "default"
         else:
             existing = load(out)
     train_files, test_files = corpus_files(base)
-    own = read_labelled_csv(list(own_files))
+    own = read_labelled_csv(list(own_files), delimiter=delimiter, encoding=encoding)  # read_table's
     own_train, own_held = split_own(own)
     if not len(own_held):
         raise DataError(f"none of your {len(own)} rows falls in the held-out part (about one in "

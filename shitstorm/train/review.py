@@ -56,9 +56,11 @@ class Posts:
     text_index: int
 
 
-def read_posts(path: Path | str, text_column: str = TEXT_COLUMN) -> Posts:
+def read_posts(path: Path | str, text_column: str = TEXT_COLUMN, *, delimiter: str | None = None,
+               encoding: str = "utf-8") -> Posts:
     """A CSV of posts with a header (``dataset.read_table``); errors name the file and line."""
-    table = read_table(path, (text_column,), hint="; choose one with --text-column")
+    table = read_table(path, (text_column,), hint="; choose one with --text-column", delimiter=delimiter,
+                       encoding=encoding)
     col = table.header.index(text_column)
     rows, texts, lines = [], [], []
     for line, row in table.records():

@@ -1,0 +1,360 @@
+"""``shitstorm batch`` (``shitstorm.batch.score_file``): CSV and JSON lines in and out, in
+process on the tiny model. Parquet: tests/test_parquet.py."""
+
+import csv
+import json
+
+import pytest
+
+from shitstorm import batch as batch_module
+from shitstorm import cli
+
+from ._cli import no_part_files, run
+from .conftest import write_csv
+
+
+def test_batch_csv_keeps_columns_and_appends_scores(tiny_model_dir, tmp_path):
+    src = write_csv(tmp_path / "in.csv", [("1", "Danke für die Hilfe", "fb"), ("2", "Mein Anwalt, Betrug!", "x"),
+                                          ("3", "Zeile mit\nUmbruch, \"Zitat\"", "x")],
+                    header=("id", "text", "channel"))
+    out = tmp_path / "out.csv"
+    run("batch", str(src), "-o", str(out), "--text-column", "text", model=tiny_model_dir)
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert rows[2]["text"] == "Zeile mit\nUmbruch, \"Zitat\""
+    assert list(rows[0])[:3] == ["id", "text", "channel"]
+    assert {"escalation", "level", "publicity_pressure", "reasons", "model_version", "flags"} <= set(rows[0])
+
+
+def test_batch_jsonl_stdin_to_stdout(tiny_model_dir):
+    lines = "\n".join(json.dumps({"id": i, "text": t}) for i, t in enumerate(["Danke", "Frechheit!!!"]))
+    p = run("batch", "-", "--input-format", "jsonl", model=tiny_model_dir, stdin=lines)
+    out = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [o["id"] for o in out] == [0, 1] and "level" in out[1]["shitstorm"]
+
+
+def test_batch_parallel_equals_serial(tiny_model_dir, tmp_path):
+    rows = [(str(i), t) for i, (t, _, _) in enumerate(__import__("tests.conftest", fromlist=["x"]).TINY_CORPUS)]
+    src = write_csv(tmp_path / "in.csv", rows * 3, header=("id", "text"))
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    run("batch", str(src), "-o", str(a), model=tiny_model_dir)
+    run("batch", str(src), "-o", str(b), "--jobs", "2", model=tiny_model_dir)
+    assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("content,msg", [
+    ("id,body\n1,Hallo\n", "no column 'text'"),
+    ("", "empty input"),
+    ("id,text\n1,Hallo,zuviel\n", "in.csv:2: 3 fields, the header has 2"),
+])
+def test_batch_bad_csv_fails_clearly_and_writes_nothing(tiny_model_dir, tmp_path, content, msg):
+    src = tmp_path / "in.csv"
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    p = run("batch", str(src), "-o", str(out), model=tiny_model_dir, check=False)
+    assert p.returncode != 0 and msg in p.stderr and "Traceback" not in p.stderr
+    assert not out.exists()
+
+
+def test_batch_jsonl_bad_line(tiny_model_dir):
+    p = run("batch", "-", "--input-format", "jsonl", model=tiny_model_dir, stdin='{"text": "ok"}\n{kaputt\n',
+            check=False)
+    assert p.returncode == 1 and "-:2: not valid JSON" in p.stderr
+
+
+def test_batch_scores_a_huge_cell_instead_of_failing(tiny_model_dir, tmp_path):
+    src = write_csv(tmp_path / "huge.csv", [("1", "Frechheit! " * 500_000), ("2", "Danke")], header=("id", "text"))
+    out = tmp_path / "out.csv"
+    run("batch", str(src), "-o", str(out), model=tiny_model_dir)
+    csv.field_size_limit(2**31 - 1)
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert rows[0]["flags"] == "truncated" and len(rows[0]["text"]) == 5_500_000
+
+
+# --- personal data and triage in the CLI (issue #5) -------------------------------------------
+PII_ROWS = [("1", "Ruft mich an: 0171 2345678, Kd-Nr. 4711-0815", "facebook", "120000", "2"),
+            ("2", "Danke für die schnelle Hilfe!", "x", "", ""),
+            ("3", "Wenn ich bis morgen nichts höre, geht das an die BILD! IBAN DE89 3704 0044 0532 0130 00",
+             "facebook", "15", "0")]
+
+
+def _pii_csv(tmp_path):
+    return write_csv(tmp_path / "in.csv", PII_ROWS, header=("id", "text", "channel", "followers",
+                                                             "earlier_contacts"))
+
+
+def test_batch_redact_never_writes_the_original(tiny_model_dir, tmp_path):
+    out = tmp_path / "out.csv"
+    run("batch", str(_pii_csv(tmp_path)), "-o", str(out), "--redact", "--pii", model=tiny_model_dir)
+    data = out.read_text(encoding="utf-8")
+    assert "2345678" not in data and "4711-0815" not in data and "DE89" not in data
+    rows = list(csv.DictReader(data.splitlines()))
+    assert rows[0]["text"] == "Ruft mich an: [TELEFON], Kd-Nr. [KUNDENNUMMER]"
+    assert rows[0]["pii"] == "phone;customer_number" and rows[1]["pii"] == ""
+    assert rows[1]["text"] == "Danke für die schnelle Hilfe!"
+    assert "original_text" not in rows[0]
+
+
+def test_batch_redact_keeps_the_original_only_when_asked(tiny_model_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    run("batch", str(_pii_csv(tmp_path)), "-o", str(out), "--redact", "--keep-original",
+        model=tiny_model_dir)
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["text"].startswith("Ruft mich an: [TELEFON]")
+    assert rows[0]["original_text"] == PII_ROWS[0][1]
+    # the scores do not carry the data either: findings keep kind and offsets only
+    assert rows[0]["shitstorm"]["pii"][0] == {"kind": "phone", "text": "[TELEFON]", "start": 14, "end": 26}
+
+
+def test_batch_triage_columns_and_context(tiny_model_dir, tmp_path):
+    out = tmp_path / "out.csv"
+    run("batch", str(_pii_csv(tmp_path)), "-o", str(out), "--triage", "--context", model=tiny_model_dir)
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert list(rows[0])[-4:] == ["priority", "respond_within", "route", "tags"]
+    # row 1: personal data (P2 floor), then reach and a third contact: two steps up
+    assert rows[0]["priority"] == "P1" and "shitstorm_context__reach" in rows[0]["tags"].split()
+    assert "shitstorm_pii__phone" in rows[0]["tags"].split()
+    assert rows[2]["priority"] == "P1" and rows[2]["respond_within"] == "30"
+
+
+def test_batch_triage_with_policy_and_parallel_equals_serial(tiny_model_dir, tmp_path):
+    policy = tmp_path / "team.toml"
+    policy.write_text('[respond_within]\nP1 = 10\n', encoding="utf-8")
+    src = _pii_csv(tmp_path)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    run("batch", str(src), "-o", str(a), "--triage", "--policy", str(policy), model=tiny_model_dir)
+    run("batch", str(src), "-o", str(b), "--triage", "--policy", str(policy), "--jobs", "2",
+        model=tiny_model_dir)
+    assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(a.read_text(encoding="utf-8").splitlines()))
+    assert rows[2]["respond_within"] == "10"
+
+
+def test_batch_broken_policy_is_a_usage_error(tiny_model_dir, tmp_path):
+    policy = tmp_path / "team.toml"
+    policy.write_text('[cues]\nlawyer = "P1"\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    p = run("batch", str(_pii_csv(tmp_path)), "-o", str(out), "--triage", "--policy", str(policy),
+            model=tiny_model_dir, check=False)
+    assert p.returncode == 2 and "cues.lawyer" in p.stderr and str(policy) in p.stderr
+    assert not out.exists()
+
+
+def test_batch_bad_context_value_names_the_row(tiny_model_dir, tmp_path):
+    src = write_csv(tmp_path / "in.csv", [("1", "Hallo", "viele")], header=("id", "text", "followers"))
+    p = run("batch", str(src), "--triage", "--context", model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and "in.csv:2" in p.stderr and "followers" in p.stderr
+
+
+@pytest.mark.parametrize("content, line", [
+    ('id,text\n1,"Ihr seid Betrüger\n2,Danke für die Hilfe\n3,"Anwalt ist informiert"\n', "2-4"),  # stray quote
+    ('id,text\n1,Danke\n2,"Anwalt ist informiert\n', "3"),  # unclosed quote at the end of the file
+])
+def test_issue12_item1_malformed_csv_is_an_error_naming_file_and_line(tiny_model_dir, tmp_path, content, line):
+    src = tmp_path / "posts.csv"
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    p = run("batch", str(src), "-o", str(out), "--quiet", model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert f"posts.csv:{line}: malformed CSV" in p.stderr
+    assert not out.exists() and no_part_files(tmp_path)
+
+
+def test_issue12_item2_jsonl_without_the_text_field_is_an_error(tiny_model_dir, tmp_path):
+    src = tmp_path / "posts.jsonl"
+    src.write_text('{"id": 1, "text": null}\n{"id": 2, "message": "Betrug! Ich gehe zur BILD"}\n', encoding="utf-8")
+    p = run("batch", str(src), "--quiet", model=tiny_model_dir, check=False)
+    assert p.returncode == 2
+    assert "posts.jsonl:2: no field 'text' (fields: 'id', 'message')" in p.stderr
+    # null stays an empty post
+    src.write_text('{"id": 1, "text": null}\n', encoding="utf-8")
+    out = json.loads(run("batch", str(src), "--quiet", model=tiny_model_dir).stdout)
+    assert out["shitstorm"]["flags"] == ["empty"]
+
+
+def test_issue12_item3_output_equal_to_input_is_refused(tiny_model_dir, tmp_path):
+    src = write_csv(tmp_path / "in.csv", [("1", "Tel 0171 2345678")], header=("id", "text"))
+    before = src.read_bytes()
+    for target in (str(src), str(tmp_path / "." / "in.csv")):
+        p = run("batch", str(src), "-o", target, "--redact", model=tiny_model_dir, check=False)
+        assert p.returncode == 2 and "is the input file" in p.stderr
+    assert src.read_bytes() == before
+
+
+def test_issue12_item11_latin1_input_says_not_utf8_and_encoding_reads_it(tiny_model_dir, tmp_path):
+    src = tmp_path / "latin.csv"
+    src.write_bytes("id,text\n1,Danke\n2,Grüße aus Köln\n".encode("latin-1"))
+    p = run("batch", str(src), "--quiet", model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert "latin.csv:3: not UTF-8" in p.stderr and "--encoding" in p.stderr
+    rows = list(csv.DictReader(run("batch", str(src), "--quiet", "--encoding", "latin-1",
+                                   model=tiny_model_dir).stdout.splitlines()))
+    assert [r["text"] for r in rows] == ["Danke", "Grüße aus Köln"]
+
+
+@pytest.mark.parametrize("target, msg", [("missing/dir/x.csv", "does not exist"), ("adir", "is a directory")])
+def test_issue12_item11_unwritable_output_fails_before_scoring(tiny_model_dir, tmp_path, target, msg):
+    (tmp_path / "adir").mkdir()
+    src = write_csv(tmp_path / "in.csv", [("1", "Danke")], header=("id", "text"))
+    p = run("batch", str(src), "-o", str(tmp_path / target), model=tiny_model_dir, check=False)
+    assert p.returncode == 2 and msg in p.stderr and "Traceback" not in p.stderr
+    assert no_part_files(tmp_path) and no_part_files(tmp_path / "adir")
+
+
+@pytest.mark.parametrize("line, msg", [
+    ('{"text": "a", "n": ' + "1" * 5000 + "}", "JSON value out of range"),
+    ('{"text": "a", "n": ' + "[" * 10_000 + "]" * 10_000 + "}", "JSON nested too deeply"),
+])
+def test_issue12_item11_huge_or_deep_json_is_one_line(tiny_model_dir, tmp_path, line, msg):
+    src = tmp_path / "x.jsonl"
+    src.write_text(line + "\n", encoding="utf-8")
+    p = run("batch", str(src), model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and f"x.jsonl:1: {msg}" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_issue12_item11_full_disk_is_one_message_and_leaves_no_part(tiny_model_dir, tmp_path, monkeypatch, capsys):
+    import errno
+
+    class FullDisk:
+        def __init__(self, path, *a, **k):
+            self.f = open(path, *a, **k)  # noqa: SIM115 - closed by the wrapper
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            self.f.close()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    src = write_csv(tmp_path / "in.csv", [("1", "Danke")], header=("id", "text"))
+    out = tmp_path / "out.csv"
+    out.write_text("old output\n", encoding="utf-8")
+    monkeypatch.setattr(batch_module, "open", FullDisk, raising=False)
+    code = cli.main(["batch", str(src), "-o", str(out), "--quiet", "--model", str(tiny_model_dir)])
+    err = capsys.readouterr().err
+    assert code == 1 and "No space left on device" in err and err.count("\n") == 1
+    assert out.read_text(encoding="utf-8") == "old output\n" and no_part_files(tmp_path)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.text(alphabet=st.sampled_from(list('ab ,"\n\r;\'ü')), max_size=12), max_size=8),
+       quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
+def test_csv_rows_in_equal_rows_out_for_any_quoting(tiny_model_dir, tmp_path_factory, rows, quoting):
+    d = tmp_path_factory.mktemp("q")
+    with open(d / "in.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, quoting=quoting)
+        w.writerow(["id", "text"])
+        w.writerows([[i, t] for i, t in enumerate(rows)])
+    assert cli.main(["batch", str(d / "in.csv"), "-o", str(d / "out.csv"), "--quiet",
+                     "--model", str(tiny_model_dir)]) == 0
+    with open(d / "out.csv", encoding="utf-8", newline="") as fh:
+        out = list(csv.DictReader(fh))
+    assert [r["text"] for r in out] == rows
+
+
+# --- issue 15: German Excel files -------------------------------------------------------------
+GERMAN_ROWS = [("1", "Schon wieder kein Paket; das ist eine Frechheit!", "facebook", "12000"),
+               ("2", "Danke für die schnelle Hilfe, Grüße aus Köln", "x", ""),
+               ("3", "Zeile mit\nUmbruch und \"Zitat\"; Straße", "instagram", "3")]
+GERMAN_HEADER = ("id", "text", "channel", "followers")
+
+
+def _excel_csv(path, encoding="cp1252", delimiter=";", bom=False):
+    """The CSV German Excel writes ("CSV (Trennzeichen-getrennt)"): semicolons, Windows-1252."""
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter)
+    w.writerow(GERMAN_HEADER)
+    w.writerows(GERMAN_ROWS)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode(encoding))
+    return path
+
+
+def _rows(path, delimiter=","):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh, delimiter=delimiter))
+
+
+def test_issue15_semicolon_cp1252_csv_is_sniffed_and_keeps_its_delimiter(tiny_model_dir, tmp_path):
+    src = _excel_csv(tmp_path / "export.csv")
+    p = run("batch", src, "-o", tmp_path / "out.csv", model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and "export.csv:3: not UTF-8" in p.stderr and "--encoding" in p.stderr
+    run("batch", src, "-o", tmp_path / "out.csv", "--encoding", "cp1252", "--triage", "--context",
+        model=tiny_model_dir)
+    out = _rows(tmp_path / "out.csv", delimiter=";")
+    assert out[0][:4] == list(GERMAN_HEADER) and "escalation" in out[0] and "priority" in out[0]
+    assert [r[:4] for r in out[1:]] == [list(r) for r in GERMAN_ROWS]  # a row in is a row out
+
+
+def test_issue15_utf8_bom_tab_and_given_delimiter(tiny_model_dir, tmp_path):
+    run("batch", _excel_csv(tmp_path / "bom.csv", "utf-8", bom=True), "-o", tmp_path / "a.csv", model=tiny_model_dir)
+    assert _rows(tmp_path / "a.csv", ";")[0][0] == "id"  # the byte-order mark is not part of the name
+    run("batch", _excel_csv(tmp_path / "in.tsv", "utf-8", delimiter="\t"), "-o", tmp_path / "b.tsv",
+        model=tiny_model_dir)
+    assert [r[:4] for r in _rows(tmp_path / "b.tsv", "\t")[1:]] == [list(r) for r in GERMAN_ROWS]
+    run("batch", _excel_csv(tmp_path / "c.csv", "utf-8"), "-o", tmp_path / "c-out.csv", "--delimiter", ";",
+        model=tiny_model_dir)
+    assert _rows(tmp_path / "c-out.csv", ";") == _rows(tmp_path / "a.csv", ";")
+    p = run("batch", tmp_path / "c.csv", "--delimiter", "::", model=tiny_model_dir, check=False)
+    assert p.returncode == 2 and "delimiter '::'" in p.stderr
+
+
+def test_issue15_comma_wins_when_the_header_has_one():
+    assert batch_module.sniff_delimiter('id,text;x\n') == ","
+    assert batch_module.sniff_delimiter('"a,b";text\n') == ";"  # a comma inside quotes does not count
+    assert batch_module.sniff_delimiter("text\n") == ","
+
+
+def test_issue15_xlsx_round_trip_a_row_in_is_a_row_out(tiny_model_dir, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")  # the xlsx extra; the test extra installs it
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(GERMAN_HEADER))
+    for i, text, channel, followers in GERMAN_ROWS:
+        sheet.append([int(i), text, channel, int(followers) if followers else None])
+    book.save(tmp_path / "posts.xlsx")
+    run("batch", tmp_path / "posts.xlsx", "-o", tmp_path / "scored.xlsx", "--triage", "--context",
+        model=tiny_model_dir)
+    rows = list(openpyxl.load_workbook(tmp_path / "scored.xlsx", read_only=True).worksheets[0]
+                .iter_rows(values_only=True))
+    assert list(rows[0][:4]) == list(GERMAN_HEADER) and "level" in rows[0] and "priority" in rows[0]
+    assert [r[:4] for r in rows[1:]] == [(int(i), t, c, int(f) if f else None) for i, t, c, f in GERMAN_ROWS]
+    assert all(isinstance(r[rows[0].index("escalation")], float) for r in rows[1:])
+    run("batch", tmp_path / "scored.xlsx", "-o", tmp_path / "back.csv", "--prefix", "neu_", model=tiny_model_dir)
+    back = _rows(tmp_path / "back.csv")
+    assert [r[1] for r in back[1:]] == [t for _, t, _, _ in GERMAN_ROWS] and len(back) == len(GERMAN_ROWS) + 1
+
+
+def test_issue15_xlsx_without_openpyxl_says_what_to_do(tiny_model_dir, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if the extra were not installed
+    src = write_csv(tmp_path / "in.csv", [("1", "Danke")], header=("id", "text"))
+    for argv in (["batch", src, "-o", tmp_path / "out.xlsx"], ["batch", tmp_path / "in.xlsx"]):
+        p = run(*argv, model=tiny_model_dir, check=False)
+        assert p.returncode == 1 and "pip install 'shitstorm[xlsx]'" in p.stderr and "CSV (UTF-8)" in p.stderr
+        assert p.stderr.count("\n") == 1 and not (tmp_path / "out.xlsx").exists()
+
+
+def test_score_file_is_the_library_function_behind_batch(tiny_model, tiny_model_dir, tmp_path):
+    src = _excel_csv(tmp_path / "in.csv", "utf-8")
+    seen = []
+    batch_module.score_file(str(src), str(tmp_path / "out.jsonl"), model=batch_module.ModelSource(str(tiny_model_dir)),
+                            options=batch_module.BatchOptions(pii=True), progress=lambda n, done, total: seen.append(n))
+    lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [d["text"] for d in lines] == [t for _, t, _, _ in GERMAN_ROWS] and seen == [3]
+    assert lines[0]["shitstorm"]["level"] == tiny_model.score(GERMAN_ROWS[0][1]).level
+    with pytest.raises(batch_module.BatchUsageError, match="no column 'body'"):
+        batch_module.score_file(str(src), str(tmp_path / "x.csv"), text_column="body")
+    assert not (tmp_path / "x.csv").exists()
