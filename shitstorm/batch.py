@@ -18,6 +18,7 @@ the input's delimiter. Errors are ``BatchError`` (bad data, naming the file and 
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -212,6 +213,7 @@ class _Source:
         self.done = 0
         self.schema: Any = None
         self.delimiter = ","
+        self.bom = False  # the file starts with a UTF-8 byte-order mark (Excel's "CSV UTF-8")
         self.fh = fh
 
     def start(self) -> None:
@@ -243,6 +245,7 @@ def _open_source(path: str, fmt: str, text_column: str, *, context: bool, encodi
         return source
     fh, size = _open_in(path, encoding)
     source = _Source(iter(()), size, fh)
+    source.bom = _output_bom(fh, encoding)
     if fmt == "csv":
         source._chunks = _read_csv_chunks(source, text_column, path, with_context=context, encoding=encoding,
                                           delimiter=delimiter)
@@ -250,6 +253,18 @@ def _open_source(path: str, fmt: str, text_column: str, *, context: bool, encodi
         source._chunks = _read_jsonl_chunks(_counted(source, fh), text_column, path, with_context=context,
                                             encoding=encoding)
     return source
+
+
+def _output_bom(fh: IO[str], encoding: str) -> bool:
+    """Whether CSV output starts with a UTF-8 byte-order mark: when the input did (Excel's
+    "CSV UTF-8") or was read in another encoding (``--encoding cp1252``: an Excel export). Output
+    is always UTF-8, and Excel reads a CSV without the mark as Windows-1252, so without it the
+    umlauts of the scored file would come back garbled. Looked at before anything is read."""
+    if codec(encoding) != "utf-8-sig":
+        return True
+    raw = getattr(fh, "buffer", None)
+    peek = getattr(raw, "peek", None)
+    return peek is not None and peek(3)[:3] == codecs.BOM_UTF8
 
 
 def _read_csv_chunks(source: _Source, text_column: str, path: str, with_context: bool = False,
@@ -828,11 +843,13 @@ class _RowSink:
     redacted if asked), then the score cells (CSV, Excel) or the score object (JSON lines)."""
 
     def __init__(self, out: Any, fmt: str, header: list[str] | None, new_cols: list[str], opts: BatchOptions,
-                 text_col: str, original_col: str | None, delimiter: str):
+                 text_col: str, original_col: str | None, delimiter: str, bom: bool = False):
         self.out, self.fmt, self.header = out, fmt, header
         self.new_cols, self.opts, self.text_col, self.original_col = new_cols, opts, text_col, original_col
         self.table: Any = None
         if fmt == "csv":
+            if bom:  # see _output_bom: Excel reads a CSV without one as Windows-1252
+                out.write("\ufeff")
             self.table = csv.writer(out, delimiter=delimiter)
         elif fmt == "xlsx":
             self.table = _XlsxWriter(out)
@@ -985,7 +1002,7 @@ def _run(source: _Source, out: Any, out_fmt: str, new_cols: list[str], opts: Bat
             sink = _ParquetSink(out, source.header, opts, text_col, original_col, where, input_schema=source.schema)
         else:
             sink = _RowSink(out, out_fmt, source.header, new_cols, opts, text_col, original_col,
-                            source.delimiter if source.fh is not None else ",")
+                            source.delimiter if source.fh is not None else ",", bom=source.bom)
         for chunk, result in pairs:
             sink.write(chunk, result)
             if progress is not None:

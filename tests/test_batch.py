@@ -282,7 +282,7 @@ def _excel_csv(path, encoding="cp1252", delimiter=";", bom=False):
 
 
 def _rows(path, delimiter=","):
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.reader(fh, delimiter=delimiter))
 
 
@@ -293,6 +293,8 @@ def test_issue15_semicolon_cp1252_csv_is_sniffed_and_keeps_its_delimiter(tiny_mo
     run("batch", src, "-o", tmp_path / "out.csv", "--encoding", "cp1252", "--triage", "--context",
         model=tiny_model_dir)
     out = _rows(tmp_path / "out.csv", delimiter=";")
+    # UTF-8 out, with the byte-order mark Excel needs to read it as UTF-8 (umlauts intact)
+    assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbfid;")
     assert out[0][:4] == list(GERMAN_HEADER) and "escalation" in out[0] and "priority" in out[0]
     assert [r[:4] for r in out[1:]] == [list(r) for r in GERMAN_ROWS]  # a row in is a row out
 
@@ -306,6 +308,10 @@ def test_issue15_utf8_bom_tab_and_given_delimiter(tiny_model_dir, tmp_path):
     run("batch", _excel_csv(tmp_path / "c.csv", "utf-8"), "-o", tmp_path / "c-out.csv", "--delimiter", ";",
         model=tiny_model_dir)
     assert _rows(tmp_path / "c-out.csv", ";") == _rows(tmp_path / "a.csv", ";")
+    # Excel's "CSV UTF-8" has a byte-order mark and needs it to read the scores back as UTF-8:
+    # the output has one exactly when the input had
+    assert (tmp_path / "a.csv").read_bytes().startswith(b"\xef\xbb\xbfid;")
+    assert (tmp_path / "c-out.csv").read_bytes().startswith(b"id;")
     p = run("batch", tmp_path / "c.csv", "--delimiter", "::", model=tiny_model_dir, check=False)
     assert p.returncode == 2 and "delimiter '::'" in p.stderr
 
