@@ -1,3 +1,6 @@
+"""``shitstorm/classifier.py``: ``EscalationClassifier`` (fitting, sample weights, probabilities,
+loading older model files) and ``decide_levels``."""
+
 import numpy as np
 import pytest
 
@@ -37,6 +40,8 @@ def test_probabilities_in_unit_interval(tiny_model):
 
 
 def test_a_model_file_with_the_dropped_attribute_still_loads(tiny_model):
+    """Regression (issue 13, dead code): dropping ``n_features_dense_`` must not break loading
+    the model files that carry it."""
     # issue #13: n_features_dense_ was set and never read; model files written before carry it
     # (the shipped one does), so loading accepts it and drops it, and the scores stay the same
     import pickle
@@ -50,3 +55,15 @@ def test_a_model_file_with_the_dropped_attribute_still_loads(tiny_model):
     for head, p in clf.predict_heads(X).items():
         np.testing.assert_array_equal(old.predict_heads(X)[head], p)
     assert "n_features_dense_" not in vars(pickle.loads(pickle.dumps(old)))
+
+
+def test_sample_weight_weighs_the_training_rates():
+    from shitstorm.text.analysis import analyze
+
+    X = [analyze(t) for t, _, _ in TINY_CORPUS]
+    y = np.array([[{"none": 0, "low": 1, "elevated": 2, "critical": 3}[lv], p] for _, lv, p in TINY_CORPUS])
+    w = np.where(y[:, 0] == 3, 3.0, 1.0)  # critical posts count three times
+    clf = EscalationClassifier(max_iter=10, min_samples_leaf=3, n_folds=2).fit(X, y, sample_weight=w)
+    assert clf.training_rates_["critical"] == pytest.approx(24 / 48)
+    with pytest.raises(ValueError, match="one positive weight per post"):
+        EscalationClassifier(n_folds=2).fit(X, y, sample_weight=w[:-1])

@@ -21,6 +21,8 @@ def subcommands(parser: argparse.ArgumentParser, prefix: str = ""):
 
 
 def test_score_takes_several_posts(tiny_model_dir, capsys):
+    """Regression: ``shitstorm score "a" "b"`` joined the arguments into one post; now one JSON
+    line per post."""
     posts = ["Wenn ich bis morgen nichts höre, geht das an die BILD!", "Danke für die schnelle Hilfe!"]
     assert main(["score", "--model", str(tiny_model_dir), "--with-text", *posts]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]

@@ -1,3 +1,6 @@
+"""``shitstorm/train/dataset.py``: reading labelled, hostility and corpus files, every error
+naming file and line in the same words."""
+
 import pytest
 
 from shitstorm.train.dataset import DataError, read_hostility_tsv, read_labelled_csv
@@ -77,6 +80,8 @@ def _reader(name):
 ])
 @pytest.mark.parametrize("reader", ["labelled", "review", "background"])
 def test_every_reader_names_file_and_line_in_the_same_words(tmp_path, reader, body, msg):
+    """Regression (issue 13, one reader of data CSVs): a labelled file with a short row read as
+    empty labels, and each reader had its own messages; now every reader names file and line."""
     p = tmp_path / "d.csv"
     p.write_bytes(body)
     with pytest.raises(DataError, match=msg):

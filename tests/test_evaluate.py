@@ -1,8 +1,6 @@
 """shitstorm evaluate: the model card's figures on a team's rows, intervals, warnings, the report."""
 
-import base64
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -66,32 +64,6 @@ def test_cli_json(tiny_model_dir, labelled_csv, capsys):
     d = json.loads(capsys.readouterr().out)
     assert d["n"] == len(LABELLED) and d["bootstrap"] == {"samples": 1000, "seed": 0, "interval": 0.95}
     assert set(d["intervals"]) >= {"escalation_roc_auc", "pressure_f1", "level_within_one"}
-
-
-def test_report_is_one_offline_html_file_with_the_pictures(tiny_model_dir, labelled_csv, tmp_path, capsys):
-    rep = tmp_path / "report"
-    assert main(["evaluate", "--model", str(tiny_model_dir), str(labelled_csv), "--report", str(rep)]) == 0
-    for name in ("reliability_escalation.png", "reliability_publicity_pressure.png", "precision_recall.png"):
-        assert (rep / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    page = (rep / "report.html").read_text(encoding="utf-8")
-    images = page.count('src="data:image/png;base64,')
-    assert images == 3
-    first = page.split('src="data:image/png;base64,')[1].split('"')[0]
-    assert base64.b64decode(first)[:4] == b"\x89PNG"
-    assert "http://" not in page and "https://" not in page and "<script" not in page and "<link" not in page
-    assert "Hallo" not in page and "BILD" not in page  # figures, never post text
-    assert json.loads((rep / "metrics.json").read_text(encoding="utf-8"))["n"] == len(LABELLED)
-
-
-def test_report_without_matplotlib_names_the_extra(tiny_model_dir, labelled_csv, tmp_path, capsys, monkeypatch):
-    for mod in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
-        monkeypatch.delitem(sys.modules, mod)
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib → ImportError
-    rep = tmp_path / "report"
-    code = main(["evaluate", "--model", str(tiny_model_dir), str(labelled_csv), "--report", str(rep)])
-    err = capsys.readouterr().err
-    assert code == 2 and "pip install 'shitstorm[report]'" in err and "Traceback" not in err
-    assert not rep.exists()
 
 
 def test_bad_labelled_file_names_file_and_line(tiny_model_dir, tmp_path, capsys):

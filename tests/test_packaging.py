@@ -14,6 +14,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
 def test_the_version_is_defined_once():
+    """Regression: ``pyproject.toml`` had its own copy of the version, which had fallen behind."""
     project = PYPROJECT["project"]
     assert "version" not in project and project["dynamic"] == ["version"]
     assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "shitstorm/__init__.py"

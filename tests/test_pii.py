@@ -251,6 +251,8 @@ def test_issue12_item7_redaction_is_linear_in_the_text_length():
 
 
 def test_one_rule_per_kind_in_precedence_order():  # was a module-level assert, which -O strips
+    """Regression (issue 13, tooling contract): the rule table was checked by a module-level
+    ``assert``, which ``python -O`` strips."""
     from shitstorm.pii import KIND_PRECEDENCE, RULES
 
     assert tuple(RULES) == KIND_PRECEDENCE and set(RULES) == set(PII_KINDS)

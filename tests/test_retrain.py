@@ -3,14 +3,11 @@
 import json
 import shutil
 
-import numpy as np
 import pytest
 
-from shitstorm.classifier import EscalationClassifier
 from shitstorm.cli import main
 from shitstorm.train import retrain
-from shitstorm.train.datacheck import check_trainable
-from shitstorm.train.dataset import DataError, read_labelled_csv
+from shitstorm.train.dataset import read_labelled_csv
 
 from .conftest import TINY_CORPUS, write_csv
 
@@ -27,27 +24,6 @@ def test_two_rows_are_a_clear_error_not_a_traceback(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "too few rows to train" in err and "level critical has 0" in err and "--base default" in err
     assert "Traceback" not in err and not (tmp_path / "m").exists()
-
-
-def test_small_data_trains_with_a_warning():
-    assert check_trainable([0, 1, 2, 3] * 10, [0, 0, 0, 1] * 10, folds=2)[0].startswith(
-        "the training data: only 40 labelled rows")
-    with pytest.raises(DataError, match="publicity_pressure 1 has 3"):
-        check_trainable([0, 1, 2, 3] * 10, [0] * 37 + [1] * 3, folds=2)
-    with pytest.raises(DataError, match="at least 10 rows"):
-        check_trainable([0, 1, 2, 3] * 8, [0, 0, 0, 1] * 8, folds=10)
-
-
-def test_sample_weight_weighs_the_training_rates():
-    from shitstorm.text.analysis import analyze
-
-    X = [analyze(t) for t, _, _ in TINY_CORPUS]
-    y = np.array([[{"none": 0, "low": 1, "elevated": 2, "critical": 3}[lv], p] for _, lv, p in TINY_CORPUS])
-    w = np.where(y[:, 0] == 3, 3.0, 1.0)  # critical posts count three times
-    clf = EscalationClassifier(max_iter=10, min_samples_leaf=3, n_folds=2).fit(X, y, sample_weight=w)
-    assert clf.training_rates_["critical"] == pytest.approx(24 / 48)
-    with pytest.raises(ValueError, match="one positive weight per post"):
-        EscalationClassifier(n_folds=2).fit(X, y, sample_weight=w[:-1])
 
 
 def test_the_held_out_split_is_fixed_by_the_text():
@@ -113,15 +89,3 @@ def test_a_worse_model_is_refused_then_forced(tmp_path, tiny_model_dir, capsys):
     assert "training/data/" not in card and "written for this project" not in card
 
 
-def test_plain_training_on_own_files_gets_a_card_of_its_own(tiny_model_dir, tiny_csv):
-    from shitstorm.train.card import render_card
-
-    manifest = json.loads((tiny_model_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert "training/data/" in render_card(manifest)  # without own_data: the shipped corpus's card
-    data = read_labelled_csv([tiny_csv])
-    manifest["own_data"] = retrain.own_files_data([tiny_csv], data)
-    card = render_card(manifest)
-    assert "a team's own model" in card and "`tiny.csv`" in card and "training/data/" not in card
-    assert "level critical 16" in card
-    corpus = sorted(retrain.checkout_corpus_dir().glob("train_*.csv"))[:2]
-    assert retrain.own_files_data(corpus, data) is None  # reproducing the shipped model

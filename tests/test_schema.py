@@ -51,6 +51,7 @@ def test_to_dict_is_the_record_in_field_order_and_json_safe():
 
 
 def test_output_columns_name_flags_too():  # the docstring once said flags came on top
+    """Regression (issue 13, drifted docstrings): ``schema.OUTPUT_COLUMNS`` omitted ``flags``."""
     assert OUTPUT_COLUMNS == ("escalation", "level", "publicity_pressure", "reasons", "model_version", "flags")
     assert {f.kind for f in output_fields(pii=True, triage=True)} == set(OUTPUT_KINDS)
 

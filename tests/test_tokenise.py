@@ -1,3 +1,5 @@
+"""``shitstorm/text/tokenise.py``: tokens keep punctuation runs and emoji, no stop words removed."""
+
 from shitstorm.text.tokenise import stem, tokenise
 
 

@@ -1,3 +1,6 @@
+"""``shitstorm/text/lexicon.py``: every bundled lexicon and account list loads and covers its
+family; malformed rows and files are refused with a clear message."""
+
 import pytest
 
 from shitstorm.schema import CUE_FAMILIES

@@ -1,4 +1,4 @@
-"""Triage: the default policy, context rules, routes, the stable tag and advice vocabularies, and
+"""``shitstorm/policy.py``, triage: the default policy, context rules, routes, the stable tag and advice vocabularies, and
 policy files that are wrong in every way a team could get them wrong."""
 
 from __future__ import annotations
@@ -303,6 +303,8 @@ def test_context_values_are_read_the_same_everywhere(name, value, text, expected
     ("minutes_since_post", "bald", True), ("channel", "myspace", False),
 ])
 def test_bad_context_values_name_the_field_but_not_the_value(name, value, text):
+    """Regression (issue 13, context validated three times): the API took the string ``"12"`` as a
+    count and a Parquet ``1.5`` was cut to 1; now one check refuses both everywhere."""
     from shitstorm.policy import context_value
 
     with pytest.raises(ValueError, match=rf"^context\.{name}: must be") as exc:
