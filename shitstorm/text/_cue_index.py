@@ -7,7 +7,7 @@ Every lexicon entry must start with a literal word (or a word prefix, ``kündig*
 for a lower-case post, each offset where some entry may start with a regex over just the
 entries that can start there. Leaving out entries that cannot match at an offset never changes
 the first match, so the reasons are the same as trying every entry at every word
-(``tests/test_cues.py`` checks this against a brute-force scan of the corpus).
+(``tests/test_cue_index.py`` checks this against a brute-force scan of the corpus).
 """
 
 from __future__ import annotations
