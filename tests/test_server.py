@@ -461,3 +461,107 @@ def test_issue12_item13_short_tokens_are_refused_from_every_source(tmp_path, tok
     tf.write_text(token + "\n")
     with pytest.raises(ConfigError, match="at least 16"):
         ServerConfig.from_env({"SHITSTORM_API_TOKEN_FILE": str(tf)})
+
+
+# --- issue 14: the service's fast path for POST /v1/score ----------------------------------------
+def _route_only(headers):
+    """Headers that take a request past the fast path to FastAPI's route (a Content-Type with a
+    charset is JSON to FastAPI, not to the fast path)."""
+    return {**headers, "Content-Type": "application/json; charset=utf-8"}
+
+
+@pytest.mark.parametrize(("query", "body"), [
+    ("", {"text": THREAT}),
+    ("?lang=en", {"text": "Paket kommt nicht", "context": {"followers": 90_000, "earlier_contacts": 3}}),
+    ("?lang=de", {"text": "Meine IBAN DE89 3704 0044 0532 0130 00, ruft mich an: max@example.de"}),
+    ("", {"text": ""}),
+    ("", {"text": "🤬" * 50}),
+])
+def test_issue14_fast_path_answers_as_the_route_does(client, query, body):
+    raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    fast = client.post(f"/v1/score{query}", content=raw, headers={**AUTH, "Content-Type": "application/json"})
+    route = client.post(f"/v1/score{query}", content=raw, headers=_route_only(AUTH))
+    assert fast.status_code == route.status_code == 200
+    assert fast.content == route.content
+    assert fast.headers["content-type"] == route.headers["content-type"] == "application/json"
+    assert fast.headers["content-length"] == route.headers["content-length"]
+
+
+@pytest.mark.parametrize(("query", "headers", "body", "status"), [
+    ("", {"Authorization": "Bearer falsch-falsch-falsch-falsch"}, b'{"text": "Hallo"}', 401),
+    ("", {}, b'{"text": "Hallo"}', 401),
+    ("", {"Authorization": f"bearer {TOKEN}"}, b'{"text": "Hallo"}', 200),  # the route takes any case
+    ("?lang=fr", AUTH, b'{"text": "Hallo"}', 422),
+    ("?lang=en&lang=de", AUTH, b'{"text": "Hallo"}', 200),
+    ("", AUTH, b'{"text": 5}', 422),
+    ("", AUTH, b'{"text": "Hallo", "extra": 1}', 422),
+    ("", AUTH, b'{"text": "Hallo", "context": {"followers": -1}}', 422),
+    ("", AUTH, b'{"text": "unterbrochen', 422),
+    ("", AUTH, b"", 422),
+])
+def test_issue14_requests_the_fast_path_does_not_take_get_the_routes_answer(client, query, headers, body, status):
+    fast = client.post(f"/v1/score{query}", content=body, headers={**headers, "Content-Type": "application/json"})
+    route = client.post(f"/v1/score{query}", content=body, headers=_route_only(headers))
+    assert fast.status_code == route.status_code == status
+    assert fast.content == route.content and fast.headers.get("www-authenticate") == route.headers.get("www-authenticate")
+
+
+def test_issue14_fast_path_waits_for_the_model(tiny_model):
+    app = create_app(ServerConfig(token=TOKEN), model=tiny_model)
+    app.state.shitstorm["model"] = None  # as before the lifespan has loaded it
+    r = TestClient(app).post("/v1/score", json={"text": THREAT}, headers=AUTH)
+    assert r.status_code == 503 and r.json() == {"detail": "model not loaded yet"}
+
+
+def test_issue14_posts_and_batches_are_scored_on_their_own_threads(tiny_model):
+    import threading as th
+
+    seen = []
+
+    class Spy:
+        def score_many(self, texts):
+            seen.append(th.current_thread().name)
+            return tiny_model.score_many(texts)
+
+        def info(self):
+            return {}
+
+    c = TestClient(create_app(ServerConfig(token=TOKEN), model=Spy()))
+    assert c.post("/v1/score", json={"text": THREAT}, headers=AUTH).status_code == 200
+    assert c.post("/v1/score/batch", json={"posts": [{"id": "1", "text": THREAT}]}, headers=AUTH).status_code == 200
+    assert seen[0].startswith("shitstorm-score-posts") and seen[1].startswith("shitstorm-score-batches")
+
+
+def test_issue14_a_failing_post_fails_alone_in_its_micro_batch(tiny_model):
+    import asyncio
+
+    from shitstorm.server.app import MicroBatcher
+
+    async def run(fn, *args):
+        return fn(*args)
+
+    batcher = MicroBatcher(lambda: tiny_model, run)
+
+    def boom(score):
+        raise RuntimeError("kaputt")
+
+    async def go():
+        return await asyncio.gather(batcher.score("Danke!"), batcher.score("Hallo", boom),
+                                    batcher.score(THREAT, lambda s: s.level), return_exceptions=True)
+
+    first, second, third = asyncio.run(go())
+    assert first.level == tiny_model.score("Danke!").level
+    assert isinstance(second, RuntimeError)
+    assert third == tiny_model.score(THREAT).level
+
+
+def test_issue14_serve_freezes_what_the_loaded_model_holds(tiny_model):
+    import gc
+
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(ServerConfig(token=TOKEN), model=tiny_model, gc_freeze=True)) as c:
+            assert gc.get_freeze_count() > 0  # out of the collector's sight: no 100 ms full collections
+            assert c.post("/v1/score", json={"text": THREAT}, headers=AUTH).status_code == 200
+    finally:
+        gc.unfreeze()
