@@ -136,17 +136,22 @@ def sequential_row_sums(values: np.ndarray, indptr: np.ndarray, start: np.ndarra
     n = len(indptr) - 1
     acc = np.array(start, dtype=np.float64, copy=True)
     lengths = np.diff(indptr)
-    if n <= 8:
-        for i in range(n):
-            s, e = int(indptr[i]), int(indptr[i + 1])
-            if e > s:
-                acc[i] = np.cumsum(np.concatenate([acc[i:i + 1], values[s:e]]), axis=0)[-1]
+    longest = int(lengths.max()) if n else 0
+    if longest == 0:
         return acc
+    if n * longest * values.shape[1] <= 1 << 20:
+        # rows side by side, padded with zeros at the end (adding 0.0 changes no sum that
+        # starts from +0.0), each added along its row by one cumulative sum
+        grid = np.zeros((n, longest + 1, values.shape[1]))
+        grid[:, 0] = acc
+        at = np.arange(len(values)) - np.repeat(indptr[:-1], lengths) + 1
+        grid[np.repeat(np.arange(n), lengths), at] = values
+        return np.cumsum(grid, axis=1)[:, -1]
     order = np.argsort(-lengths, kind="stable")  # longest rows first: the active rows are a prefix
     starts = indptr[:-1][order]
     sorted_lengths = lengths[order]
     out = acc[order]
-    for k in range(int(sorted_lengths[0]) if n else 0):
+    for k in range(longest):
         m = int(np.searchsorted(-sorted_lengths, -k, side="left"))  # rows longer than k
         out[:m] += values[starts[:m] + k]
     acc[order] = out

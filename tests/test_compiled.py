@@ -119,3 +119,27 @@ def test_the_forest_from_stored_arrays_adds_up_as_scikit_learn(tiny_model):
     got, ref = InferenceModel(a).predict_heads(X), clf.predict_heads(X)
     for head in got:
         np.testing.assert_array_equal(got[head], ref[head])
+
+
+def test_sequential_row_sums_add_one_after_the_other_on_both_paths():
+    from shitstorm._compiled import sequential_row_sums
+
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(0, 40, 30)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    values = rng.normal(0, 1e3, (int(indptr[-1]), 3)) * rng.choice([1e-8, 1.0, 1e8], (int(indptr[-1]), 3))
+    start = rng.normal(0, 1, (30, 3))
+    want = start.copy()
+    for i in range(30):
+        for row in values[indptr[i]:indptr[i + 1]]:
+            for k in range(3):
+                want[i, k] = float(want[i, k]) + float(row[k])
+    np.testing.assert_array_equal(sequential_row_sums(values, indptr, start), want)  # padded grid
+    big = np.repeat(values, 400, axis=0)  # long rows: the position loop
+    big_indptr = indptr * 400
+    want_big = start.copy()
+    for i in range(30):
+        for row in big[big_indptr[i]:big_indptr[i + 1]]:
+            for k in range(3):
+                want_big[i, k] = float(want_big[i, k]) + float(row[k])
+    np.testing.assert_array_equal(sequential_row_sums(big, big_indptr, start), want_big)
