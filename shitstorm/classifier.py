@@ -34,48 +34,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+# defined with the inference arrays, which need them without scikit-learn; importable from here too
+from ._compiled import DECISION_THRESHOLD, PROBABILITY_FLOOR, _floored, decide_levels, shift_base_rate  # noqa: F401
 from .features import (
     CharNgrams,
     CompactTfidfVectorizer,
     CueFeatures,
     StemNgrams,
     StyleFeatures,
-    _token_char_ngrams,
 )
 from .schema import HEADS
-
-DECISION_THRESHOLD = 0.5
-"""A head decides "yes" when its probability, for the stated base rates, is at least 0.5: more
-likely than not. The level rule (``decide_levels``) and triage's publicity-pressure rule use this
-one number; a team that wants more or fewer alarms states its base rates instead."""
-
-PROBABILITY_FLOOR = 0.001
-"""Calibrated probabilities are kept within [0.001, 0.999]: isotonic regression returns hard
-0/1 in empty bins, and no text model is ever certain."""
-
 
 _DROPPED_ON_LOAD = ("n_features_dense_",)
 """Attributes that older model files carry (the shipped one included) and that nothing sets or
 reads any more: ``n_features_dense_`` said what the boosters' own ``n_features_in_`` says."""
-
-
-def _floored(p: np.ndarray) -> np.ndarray:
-    return np.clip(p, PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
-
-
-def shift_base_rate(p: np.ndarray, trained: float, target: float) -> np.ndarray:
-    """Probabilities calibrated for a base rate ``trained`` → the same evidence at base rate
-    ``target`` (Bayes' rule: the odds scale by the ratio of the prior odds). Kept within the
-    probability floor.
-
-    >>> float(shift_base_rate(np.array([0.5]), 0.5, 0.01)[0])
-    0.01
-    """
-    if trained == target:
-        return p
-    r1, r0 = target / trained, (1 - target) / (1 - trained)
-    p = np.asarray(p, dtype=np.float64)
-    return _floored(p * r1 / (p * r1 + (1 - p) * r0))
 
 
 def head_targets(levels: np.ndarray, pressure: np.ndarray) -> dict[str, np.ndarray]:
@@ -86,24 +58,6 @@ def head_targets(levels: np.ndarray, pressure: np.ndarray) -> dict[str, np.ndarr
         "critical": (levels >= 3).astype(int),
         "publicity_pressure": np.asarray(pressure, dtype=int),
     }
-
-
-def decide_levels(probs: dict[str, np.ndarray], thresholds: dict[str, float]) -> np.ndarray:
-    """Level index per post from the calibrated head probabilities and the thresholds.
-
-    Highest level first: critical when ``critical`` or ``publicity_pressure`` passes its
-    threshold (publicity pressure is critical by the guideline), elevated when ``escalation``
-    passes, low when ``ge_low`` passes, else none.
-    """
-    n = len(probs["escalation"])
-    out = np.zeros(n, dtype=int)
-    out[probs["ge_low"] >= thresholds["ge_low"]] = 1
-    out[probs["escalation"] >= thresholds["escalation"]] = 2
-    crit = (probs["critical"] >= thresholds["critical"]) | (
-        probs["publicity_pressure"] >= thresholds["publicity_pressure"]
-    )
-    out[crit] = 3
-    return out
 
 
 class EscalationClassifier(BaseEstimator):
@@ -246,24 +200,25 @@ class EscalationClassifier(BaseEstimator):
         return self
 
     # --- prediction ----------------------------------------------------------------------
-    def _compiled_parts(self):
-        """Fast inference structures (``_compiled.py``), built on first use, never persisted."""
-        parts = self.__dict__.get("_compiled")
-        if parts is None:
-            from ._compiled import CompiledForest, CompiledIsotonic, CompiledLinear
+    def _inference(self):
+        """This classifier as plain arrays (``_compiled.InferenceModel``): what ``predict_heads``
+        and ``token_contributions`` run on. Built on first use, never persisted (a model
+        directory stores the same arrays as ``inference.npz``)."""
+        model = self.__dict__.get("_compiled")
+        if model is None:
+            from ._compiled import InferenceModel
 
-            linear = [self.text_models_[h] for h in HEADS]
-            if self.hostility_model_ is not None:
-                linear.append(self.hostility_model_)
-            parts = (CompiledLinear(linear), CompiledForest([self.boosters_[h] for h in HEADS]),
-                     [CompiledIsotonic(self.calibrators_[h]) for h in HEADS])
-            self.__dict__["_compiled"] = parts
-        return parts
+            model = self.__dict__["_compiled"] = InferenceModel.from_classifier(self)
+        return model
+
+    def _compiled_parts(self):
+        """(linear heads, forest, calibrators) of ``_inference()``."""
+        model = self._inference()
+        return model.linear, model.forest, model.calibrators
 
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_compiled", None)
-        state.pop("_term_lists", None)
         return state
 
     def __setstate__(self, state):
@@ -273,13 +228,7 @@ class EscalationClassifier(BaseEstimator):
     def predict_heads(self, X) -> dict[str, np.ndarray]:
         """Calibrated probability of every head for each analysis."""
         check_is_fitted(self, "boosters_")
-        X = list(X)
-        if not X:
-            return {h: np.zeros(0) for h in HEADS}
-        linear, forest, calibrators = self._compiled_parts()
-        D = self._dense(X, linear.decision(self._sparse(X)))
-        raw = forest.probabilities(D)
-        return {head: _floored(calibrators[j](raw[:, j])) for j, head in enumerate(HEADS)}
+        return self._inference().predict_heads(X)
 
     def predict_heads_reference(self, X) -> dict[str, np.ndarray]:
         """The same as ``predict_heads`` through scikit-learn's own predict methods (slow; for
@@ -302,63 +251,5 @@ class EscalationClassifier(BaseEstimator):
         intercept, exactly (``tests/test_real_traffic.py``): these are the words the verdict rests on.
         """
         check_is_fitted(self, "text_models_")
-        tokens, stems = analysis.tokens, analysis.stems
-        out = np.zeros(len(tokens))
-        if not tokens:
-            return out
-        coef = np.ravel(self.text_models_[head].coef_)
-        # Python floats: the same IEEE double arithmetic as numpy scalars, in the same order,
-        # without a numpy scalar per operation
-        total = [0.0] * len(tokens)
-        offset = 0
-        for vec in self.vectorizers_:
-            row = vec.transform([analysis]).tocsr()
-            terms = self._terms(vec)
-            owners_of = _ngram_owners(vec.analyzer, tokens, stems)
-            weights = coef[offset + row.indices].tolist()
-            for j, w, x in zip(row.indices.tolist(), weights, row.data.tolist(), strict=True):
-                owners = owners_of(terms[j])
-                if owners:
-                    share = w * float(x) / len(owners)
-                    for i in owners:
-                        total[i] += share
-            offset += len(vec.vocabulary_)
-        out[:] = total
-        return out
+        return self._inference().token_contributions(analysis, head)
 
-    def _terms(self, vec) -> list[str]:
-        """Column → term of a fitted vectorizer (built on first use, never persisted)."""
-        cache = self.__dict__.setdefault("_term_lists", {})
-        got = cache.get(id(vec))
-        if got is None or got[0] is not vec:
-            terms = [""] * len(vec.vocabulary_)
-            for t, i in vec.vocabulary_.items():
-                terms[i] = t
-            got = cache[id(vec)] = (vec, terms)
-        return got[1]
-
-
-def _ngram_owners(analyzer, tokens, stems):
-    """``term → the token positions it was counted from``, in ascending order: for a stem
-    n-gram every position of every occurrence (a bigram's two words), for a character n-gram
-    each token that contains it once. Built with one pass over the post's tokens, so a term
-    costs a dict look-up instead of a scan of the post."""
-    if isinstance(analyzer, StemNgrams):
-        by_n: dict[int, dict[tuple[str, ...], list[int]]] = {}
-
-        def stem_owners(term: str) -> list[int]:
-            parts = tuple(term.split(" "))
-            n = len(parts)
-            index = by_n.get(n)
-            if index is None:
-                index = by_n[n] = {}
-                for i in range(len(stems) - n + 1):
-                    index.setdefault(tuple(stems[i:i + n]), []).extend(range(i, i + n))
-            return index.get(parts, [])
-
-        return stem_owners
-    inverted: dict[str, list[int]] = {}
-    for i, t in enumerate(tokens):
-        for g in set(_token_char_ngrams(t, analyzer.min_n, analyzer.max_n)):
-            inverted.setdefault(g, []).append(i)
-    return lambda term: inverted.get(term, [])

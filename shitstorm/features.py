@@ -20,10 +20,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
+from ._compiled import _token_char_ngrams, cue_matrix, stem_ngrams, style_matrix
 from .schema import CUE_FAMILIES
 from .text.style import STYLE_FEATURES
-
-_FAMILY_INDEX = {f: i for i, f in enumerate(CUE_FAMILIES)}
 
 
 def _check_analyses(X) -> list:
@@ -47,17 +46,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "n_features_out_")
-        X = _check_analyses(X)
-        out = np.zeros((len(X), self.n_features_out_), dtype=np.float64)
-        n = len(CUE_FAMILIES)
-        for row, a in enumerate(X):
-            for r in a.reasons:
-                col = _FAMILY_INDEX[r.cue]
-                if r.negated:
-                    out[row, n + col] += 1.0
-                else:
-                    out[row, col] += r.weight
-        return out
+        return cue_matrix(_check_analyses(X))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array([f"cue__{f}" for f in CUE_FAMILIES]
@@ -73,12 +62,7 @@ class StyleFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "n_features_out_")
-        X = _check_analyses(X)
-        out = np.zeros((len(X), self.n_features_out_), dtype=np.float64)
-        for row, a in enumerate(X):
-            if a.style:
-                out[row] = a.style
-        return out
+        return style_matrix(_check_analyses(X))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.array([f"style__{f}" for f in STYLE_FEATURES], dtype=object)
@@ -92,18 +76,7 @@ class StemNgrams:
         self.max_n = max_n
 
     def __call__(self, analysis) -> list[str]:
-        stems = analysis.stems
-        out = list(stems) if self.min_n <= 1 else []
-        for n in range(max(2, self.min_n), self.max_n + 1):
-            # the n-grams stems[i : i + n] in order, as tuples of n shifted views
-            out.extend(map(" ".join, zip(*(stems[k:] for k in range(n)), strict=False)))
-        return out
-
-
-@lru_cache(maxsize=200_000)
-def _token_char_ngrams(token: str, min_n: int, max_n: int) -> tuple[str, ...]:
-    w = f" {token.casefold()} "
-    return tuple(w[i : i + n] for n in range(min_n, max_n + 1) for i in range(len(w) - n + 1))
+        return stem_ngrams(analysis.stems, self.min_n, self.max_n)
 
 
 class CharNgrams:

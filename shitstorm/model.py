@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier
+from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier, load_inference, verify_model_file
 from .pii import find_pii
 from .schema import EVIDENCE_CUE, HEADS, LEVELS, PiiFinding, Reason, Score
 from .text.analysis import Analysis, analyze
@@ -139,14 +140,32 @@ class Model:
     some heads overrides those). Every head decides at 0.5 on these probabilities."""
 
     def __init__(self, classifier, manifest: dict, path: Path | None = None, *,
-                 base_rates: Mapping[str, float] | str | None = None):
-        self.classifier = classifier
+                 base_rates: Mapping[str, float] | str | None = None, inference=None):
+        if classifier is None and (inference is None or path is None):
+            raise ValueError("Model needs a classifier, or inference arrays and the model directory")
+        self._classifier = classifier
+        self._classifier_lock = threading.Lock()
+        # what scoring runs on: the directory's verified inference arrays, or arrays derived
+        # from the classifier (the same numbers, to the bit)
+        self._inference = inference if inference is not None else classifier._inference()
         self.manifest = manifest
         self.path = path
         self.version = str(manifest.get("model_version", "unversioned"))
-        trained = getattr(classifier, "training_rates_", None)
+        trained = self._inference.training_rates_
         self.training_rates = dict(trained) if trained else None
         self.base_rates = self._resolve_base_rates(base_rates)
+
+    @property
+    def classifier(self):
+        """The fitted ``EscalationClassifier`` (scikit-learn objects, for training, evaluation
+        and inspection). A model loaded with inference arrays reads its skops file, verified,
+        on first access; scoring never needs it."""
+        if self._classifier is None:
+            with self._classifier_lock:
+                if self._classifier is None:
+                    assert self.path is not None  # checked in __init__
+                    self._classifier, _ = load_classifier(self.path)
+        return self._classifier
 
     def _resolve_base_rates(self, base_rates) -> dict[str, float] | None:
         if self.training_rates is None:  # a model from before base rates: probabilities as trained
@@ -188,10 +207,10 @@ class Model:
 
     def probabilities(self, analyses: list[Analysis]) -> dict[str, np.ndarray]:
         """Each head's probability for the model's base rates (no windows)."""
-        probs = self.classifier.predict_heads(analyses)
+        probs = self._inference.predict_heads(analyses)
         if self.base_rates is None or self.training_rates is None:
             return probs
-        from .classifier import shift_base_rate
+        from ._compiled import shift_base_rate
 
         out = {h: shift_base_rate(p, self.training_rates[h], self.base_rates[h])
                for h, p in probs.items()}
@@ -208,7 +227,7 @@ class Model:
         (``find_pii(text)``); without it, the findings in each analysis's (cut) text.
         ``sources``: the caller's strings, so that evidence offsets point into them (without
         them, into each analysis's text, which is the same for composed text)."""
-        from .classifier import DECISION_THRESHOLD, decide_levels
+        from ._compiled import DECISION_THRESHOLD, decide_levels
 
         if pii is None:
             pii = [find_pii(a.text) for a in analyses]
@@ -260,7 +279,7 @@ class Model:
         ``words`` reasons (neighbouring words joined into one span), skipping words a cue
         reason already shows. ``offset``: where ``a.text`` starts in the post's match view;
         ``source``: the caller's string, into which the reasons then point (like cue reasons)."""
-        contrib = self.classifier.token_contributions(a, head)
+        contrib = self._inference.token_contributions(a, head)
         spans = [None if sp is None else (sp[0] + offset, sp[1] + offset) for sp in _token_spans(a)]
         if source is not None:
             to_source = prepare(source).source_span
@@ -316,7 +335,15 @@ def load(path: str | Path | None = None, *, trusted: Iterable[str] = (), trust: 
     model_dir = Path(path) if path is not None else bundled_model_dir()
     if model_dir.is_file():
         model_dir = model_dir.parent
-    classifier, manifest = load_classifier(model_dir, trusted=list(trusted), trust=trust)
+    trusted = list(trusted)
+    if not trust and not trusted:
+        # the fast path: both files checked against the manifest, the arrays read (no
+        # scikit-learn, scipy or skops import); the skops file is read only if asked for
+        manifest = verify_model_file(model_dir)
+        inference = load_inference(model_dir, manifest)
+        if inference is not None:
+            return Model(None, manifest, model_dir, base_rates=base_rates, inference=inference)
+    classifier, manifest = load_classifier(model_dir, trusted=trusted, trust=trust)
     return Model(classifier, manifest, model_dir, base_rates=base_rates)
 
 

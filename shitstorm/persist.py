@@ -1,15 +1,21 @@
 """Safe, verified model files.
 
-A model directory holds three files that travel together:
+A model directory holds four files that travel together:
 
 * ``shitstorm-model.skops`` — the fitted ``EscalationClassifier`` in skops format, which stores
   objects as data and rebuilds only types on a reviewed list: loading never runs code from the
-  file (no pickle);
-* ``manifest.json`` — sha256 of the model file, library versions, training-data hash,
-  thresholds, metrics;
+  file (no pickle). The source of truth, for retraining and inspection;
+* ``inference.npz`` — the same model's scoring arrays (``_compiled.inference_arrays``: numbers,
+  and strings as UTF-8 bytes), derived from the classifier when it is saved and read with
+  ``np.load(allow_pickle=False)``: scoring needs neither scikit-learn nor skops, and gives the
+  skops model's numbers to the bit. A directory without it (written before 0.2.x) loads
+  through skops as before; ``write_inference_arrays`` adds it;
+* ``manifest.json`` — sha256 of the model file and of the arrays, library versions,
+  training-data hash, thresholds, metrics;
 * ``MODEL_CARD.md`` — intended use, limitations, data credits, metrics, reliability tables.
 
-``load_classifier`` checks the hash *before* parsing and refuses any type not in
+``load_inference`` checks the arrays' hash before reading them; ``load_classifier`` checks the
+model file's hash *before* parsing and refuses any type not in
 ``TRUSTED_TYPES``; a tampered or foreign file fails with ``ModelIntegrityError``. As in skops,
 the caller accepts further types by naming them (``trusted=["mymodule.MyStep"]``), and is
 warned that it did. ``trust=True`` (the CLI's ``--trust``) is the old blanket switch, kept for
@@ -30,6 +36,7 @@ from pathlib import Path
 from .errors import ShitstormError
 
 MODEL_FILE = "shitstorm-model.skops"
+INFERENCE_FILE = "inference.npz"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
 FORMAT_VERSION = 1
@@ -95,7 +102,8 @@ def save_model_dir(classifier, manifest: dict, card: str, out_dir: Path | str) -
     try:
         sio.dump(classifier, tmp / MODEL_FILE)
         manifest = dict(manifest, format_version=FORMAT_VERSION,
-                        sha256=sha256_file(tmp / MODEL_FILE), versions=library_versions())
+                        sha256=sha256_file(tmp / MODEL_FILE), versions=library_versions(),
+                        inference_sha256=_write_arrays(classifier, tmp / INFERENCE_FILE))
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
         (tmp / CARD_FILE).write_text(card, encoding="utf-8")
@@ -114,6 +122,66 @@ def save_model_dir(classifier, manifest: dict, card: str, out_dir: Path | str) -
     return out_dir
 
 
+def _write_arrays(classifier, path: Path) -> str:
+    """Write ``classifier``'s inference arrays to ``path``; returns their sha256."""
+    import numpy as np
+
+    from ._compiled import inference_arrays
+
+    with open(path, "wb") as fh:
+        np.savez(fh, **inference_arrays(classifier))  # type: ignore[arg-type]  # names → arrays
+    return sha256_file(path)
+
+
+def write_inference_arrays(model_dir: Path | str) -> Path:
+    """Add (or renew) ``inference.npz`` in an existing, verified model directory, derived from its
+    skops file without retraining; the manifest gets the arrays' sha256, nothing else changes
+    (model version, card and model file stay as they are)."""
+    model_dir = Path(model_dir)
+    classifier, _ = load_classifier(model_dir)
+    manifest = json.loads((model_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    tmp_name = model_dir / f".{INFERENCE_FILE}.tmp"
+    try:
+        manifest["inference_sha256"] = _write_arrays(classifier, tmp_name)
+        os.replace(tmp_name, model_dir / INFERENCE_FILE)
+    except BaseException:
+        tmp_name.unlink(missing_ok=True)
+        raise
+    (model_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
+    return model_dir / INFERENCE_FILE
+
+
+def load_inference(model_dir: Path | str, manifest: dict):
+    """The verified inference arrays of ``model_dir`` as an ``InferenceModel``, or None when the
+    manifest names none (a directory from before them). Read with ``allow_pickle=False``: the
+    file holds numbers and bytes only, so reading it runs no code."""
+    import numpy as np
+
+    expected = manifest.get("inference_sha256")
+    if not expected:
+        return None
+    path = Path(model_dir) / INFERENCE_FILE
+    if not path.is_file():
+        raise ModelIntegrityError(f"{path} is missing: the manifest lists it (inference_sha256)")
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ModelIntegrityError(
+            f"{path} does not match its manifest (sha256 {actual[:12]}…, expected {str(expected)[:12]}…): "
+            "the file was altered or belongs to another model. Retrain, or load(path, trust=True) "
+            "to score through the skops file if you know where it came from.")
+    from ._compiled import InferenceModel
+
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        model = InferenceModel(arrays)
+    except Exception as exc:  # a damaged or foreign file: numpy and the checks raise various errors
+        raise ModelIntegrityError(f"{path} is not a readable shitstorm inference file: {exc}") from None
+    _warn_on_version_drift(manifest, libraries=("numpy",))
+    return model
+
+
 def read_manifest(model_dir: Path) -> dict:
     path = model_dir / MANIFEST_FILE
     try:
@@ -125,6 +193,37 @@ def read_manifest(model_dir: Path) -> dict:
         raise ModelIntegrityError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(manifest, dict) or "sha256" not in manifest:
         raise ModelIntegrityError(f"{path} has no sha256 entry")
+    return manifest
+
+
+def verify_model_file(model_dir: Path | str, *, trust: bool = False) -> dict:
+    """Check ``model_dir``'s model file against its manifest (sha256, format) without reading
+    it; returns the manifest (``{}`` when ``trust=True`` and there is none)."""
+    model_dir = Path(model_dir)
+    model_path = model_dir / MODEL_FILE
+    if not model_path.is_file():
+        raise ModelIntegrityError(f"no model file {model_path}")
+    try:
+        manifest = read_manifest(model_dir)
+    except ModelIntegrityError as exc:
+        if not trust:
+            raise
+        warnings.warn(f"{exc}; loading anyway because trust=True: the file's sha256 and format were "
+                      "NOT checked", ModelTrustWarning, stacklevel=4)
+        manifest = {}
+    if manifest:
+        actual = sha256_file(model_path)
+        if actual != manifest["sha256"]:
+            msg = (f"{model_path} does not match its manifest (sha256 {actual[:12]}…, expected "
+                   f"{str(manifest['sha256'])[:12]}…): the file was altered or belongs to another "
+                   "model. Retrain it, or load(path, trust=True) if you know where it came from.")
+            if not trust:
+                raise ModelIntegrityError(msg)
+            warnings.warn(f"{msg} Loading anyway because trust=True: the sha256 check was SKIPPED.",
+                          ModelTrustWarning, stacklevel=4)
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise ModelIntegrityError(f"{model_dir}: model format {manifest.get('format_version')!r}, "
+                                      f"this shitstorm reads format {FORMAT_VERSION}")
     return manifest
 
 
@@ -140,29 +239,7 @@ def load_classifier(model_dir: Path | str, *, trusted=(), trust: bool = False):
         raise TypeError("trusted takes a list of type names, e.g. trusted=['mymodule.MyStep']")
     model_dir = Path(model_dir)
     model_path = model_dir / MODEL_FILE
-    if not model_path.is_file():
-        raise ModelIntegrityError(f"no model file {model_path}")
-    try:
-        manifest = read_manifest(model_dir)
-    except ModelIntegrityError as exc:
-        if not trust:
-            raise
-        warnings.warn(f"{exc}; loading anyway because trust=True: the file's sha256 and format were "
-                      "NOT checked", ModelTrustWarning, stacklevel=3)
-        manifest = {}
-    if manifest:
-        actual = sha256_file(model_path)
-        if actual != manifest["sha256"]:
-            msg = (f"{model_path} does not match its manifest (sha256 {actual[:12]}…, expected "
-                   f"{str(manifest['sha256'])[:12]}…): the file was altered or belongs to another "
-                   "model. Retrain it, or load(path, trust=True) if you know where it came from.")
-            if not trust:
-                raise ModelIntegrityError(msg)
-            warnings.warn(f"{msg} Loading anyway because trust=True: the sha256 check was SKIPPED.",
-                          ModelTrustWarning, stacklevel=3)
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise ModelIntegrityError(f"{model_dir}: model format {manifest.get('format_version')!r}, "
-                                      f"this shitstorm reads format {FORMAT_VERSION}")
+    manifest = verify_model_file(model_dir, trust=trust)
     from skops.io.exceptions import UntrustedTypesFoundException
 
     try:
@@ -192,12 +269,17 @@ def load_classifier(model_dir: Path | str, *, trusted=(), trust: bool = False):
     return classifier, manifest
 
 
-def _warn_on_version_drift(manifest: dict) -> None:
+def _warn_on_version_drift(manifest: dict, libraries=("scikit-learn", "numpy")) -> None:
     trained = manifest.get("versions", {})
     if not trained:
         return
-    now = library_versions()
-    for lib in ("scikit-learn", "numpy"):
+    if libraries == ("numpy",):  # the arrays path: scikit-learn is neither used nor imported
+        import numpy
+
+        now = {"numpy": numpy.__version__}
+    else:
+        now = library_versions()
+    for lib in libraries:
         a, b = trained.get(lib), now.get(lib)
         if a and b and a.split(".")[:2] != b.split(".")[:2]:
             warnings.warn(f"model trained with {lib} {a}, running {b}: scores may differ slightly; "

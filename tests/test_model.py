@@ -99,7 +99,7 @@ def test_token_contributions_match_a_scan_of_every_term():
     import numpy as np
 
     import shitstorm
-    from shitstorm.classifier import StemNgrams, _token_char_ngrams
+    from shitstorm.features import StemNgrams, _token_char_ngrams
 
     clf = shitstorm.load().classifier
     a = shitstorm.analyze("Schon wieder schon wieder kein Geld zurück, Betrug Betrug! Ich gehe zur BILD.")
@@ -110,7 +110,7 @@ def test_token_contributions_match_a_scan_of_every_term():
         offset = 0
         for vec in clf.vectorizers_:
             row = vec.transform([a]).tocsr()
-            terms = clf._terms(vec)
+            terms = {i: t for t, i in vec.vocabulary_.items()}
             for j, x in zip(row.indices, row.data, strict=False):
                 term = terms[j]
                 if isinstance(vec.analyzer, StemNgrams):

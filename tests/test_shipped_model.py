@@ -55,3 +55,43 @@ def test_lost_cat_share_call_is_no_pressure(model):
     """Regression, once a known weakness (issue #3 → fixed with the real-register batches of
     issue #11): a lost-cat share call without a name read as a share call for pressure."""
     assert model.score("Teilt das bitte, meine Katze ist weggelaufen").publicity_pressure < 0.5
+
+
+def _corpus_test_split() -> list[str]:
+    import csv
+    from pathlib import Path
+
+    texts = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "training" / "data").glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as fh:
+            texts += [row["text"] for row in csv.DictReader(fh) if row.get("split") == "test"]
+    return texts
+
+
+def test_the_shipped_arrays_score_exactly_as_the_skops_model():
+    """``models/inference.npz`` (what ``load()`` scores with) against the classifier in the
+    skops file, on the corpus's test split and odd inputs: the same scores to the last bit."""
+    import numpy as np
+
+    from shitstorm.model import Model, bundled_model_dir
+    from shitstorm.persist import load_classifier
+
+    d = bundled_model_dir()
+    arrays = shitstorm.load(d)
+    assert arrays._classifier is None
+    clf, manifest = load_classifier(d)
+    skops = Model(clf, manifest, d)
+    texts = _corpus_test_split()
+    assert len(texts) > 500
+    texts += ["", "x", "🤬🤬🤬 !!!", "@BILD @wiso_zdf @verbraucherzentrale",
+              "Ich warte seit Wochen. " * 20 + "Morgen geht das an die BILD und meinen Anwalt!",
+              "Kurz. Dann länger, viel länger. " * 15 + "Betrug!"]
+    got, want = arrays.score_many(texts), skops.score_many(texts)
+    assert [s.to_dict() for s in got] == [s.to_dict() for s in want]
+    assert [(s.escalation, s.publicity_pressure) for s in got] == [(s.escalation, s.publicity_pressure) for s in want]
+    analyses = [shitstorm.analyze(t) for t in texts[:200]]
+    a, b = arrays._inference.predict_heads(analyses), clf.predict_heads_reference(analyses)
+    for head in a:
+        np.testing.assert_allclose(a[head], b[head], rtol=1e-9, atol=1e-12)  # scikit-learn's own methods
+    for t in texts[-3:]:
+        np.testing.assert_array_equal(arrays.score(t).escalation, skops.score(t).escalation)

@@ -9,6 +9,14 @@
     card, own_card   the model cards; pii_eval   the personal-data corpus figures
 """
 
-from .fit import train_and_save
-
 __all__ = ["train_and_save"]
+
+
+def __getattr__(name: str):
+    # imported on first use: ``shitstorm.train.dataset`` (the CLI's error types) must not pull in
+    # ``fit`` and with it scikit-learn
+    if name == "train_and_save":
+        from .fit import train_and_save
+
+        return train_and_save
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
