@@ -10,13 +10,42 @@ from __future__ import annotations
 
 __version__ = "0.2.0"
 
-from .frame import score_frame
-from .model import Model, load
-from .persist import ModelIntegrityError
-from .pii import find_pii, redact
-from .policy import Advice, Context, Policy, PolicyError, Triage, triage
-from .schema import PiiFinding, Reason, Score
-from .text.analysis import Analysis, analyze
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and readers see; at run time each name loads on first use
+    from .frame import score_frame
+    from .model import Model, load
+    from .persist import ModelIntegrityError
+    from .pii import find_pii, redact
+    from .policy import Advice, Context, Policy, PolicyError, Triage, triage
+    from .schema import PiiFinding, Reason, Score
+    from .text.analysis import Analysis, analyze
+
+_WHERE = {
+    "score_frame": ".frame", "Model": ".model", "load": ".model", "ModelIntegrityError": ".persist",
+    "find_pii": ".pii", "redact": ".pii", "Advice": ".policy", "Context": ".policy",
+    "Policy": ".policy", "PolicyError": ".policy", "Triage": ".policy", "triage": ".policy",
+    "PiiFinding": ".schema", "Reason": ".schema", "Score": ".schema", "Analysis": ".text.analysis",
+    "analyze": ".text.analysis",
+}
+"""The module of each public name. They are imported on first use (PEP 562), so that
+``shitstorm --version``, ``--help`` and ``import shitstorm`` itself do not pay for numpy and the
+scoring modules (issue 14: a cold command line)."""
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'shitstorm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where, __name__), name)
+    globals()[name] = value  # the next look-up is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Advice",

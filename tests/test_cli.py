@@ -123,6 +123,18 @@ def test_issue14_cold_start_version_help_and_redact_import_no_scikit_learn():
     assert "HEAVY []" in p.stdout and "[TELEFON]" in p.stdout
 
 
+def test_issue14_version_and_help_import_not_even_numpy():
+    """``import shitstorm`` loads its public names on first use, so ``--version`` and ``--help``
+    import neither numpy nor the scoring modules; every public name still resolves."""
+    probe = ("import sys\nfrom shitstorm.cli import main\n"
+             "for argv in (['--version'], ['--help']):\n"
+             "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+             "print('LOADED', sorted(m for m in ('numpy', 'shitstorm.model', 'shitstorm.pii') if m in sys.modules))\n"
+             "import shitstorm\nprint('ALL', all(getattr(shitstorm, n) is not None for n in shitstorm.__all__))")
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, encoding="utf-8", check=True)
+    assert "LOADED []" in p.stdout and "ALL True" in p.stdout
+
+
 def test_issue15_evaluate_review_train_read_excel_csv(tiny_model_dir, tmp_path):
     """German Excel's CSV (semicolons, Windows-1252) for the commands that read labelled rows:
     sniffed or given, the not-UTF-8 error names --encoding."""
