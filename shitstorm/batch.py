@@ -267,6 +267,17 @@ def _output_bom(fh: IO[str], encoding: str) -> bool:
     return peek is not None and peek(3)[:3] == codecs.BOM_UTF8
 
 
+def output_bom_for_file(path: str | Path, encoding: str) -> bool:
+    """``_output_bom`` for a named input file that was read already (``review``)."""
+    if codec(encoding) != "utf-8-sig":
+        return True
+    try:
+        with Path(path).open("rb") as fh:
+            return fh.read(3) == codecs.BOM_UTF8
+    except OSError:
+        return False
+
+
 def _read_csv_chunks(source: _Source, text_column: str, path: str, with_context: bool = False,
                      encoding: str = "utf-8", delimiter: str | None = None) -> Iterator[Any]:
     csv.field_size_limit(CSV_FIELD_LIMIT)

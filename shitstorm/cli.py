@@ -569,6 +569,10 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     with (open(args.output, "w", encoding="utf-8", newline="") if args.output != "-"
           else nullcontext(sys.stdout)) as out:
+        from .batch import output_bom_for_file
+
+        if args.input != "-" and output_bom_for_file(args.input, args.encoding):
+            out.write("\ufeff")  # as batch does: Excel needs it to read UTF-8 (umlauts intact)
         w = csv.writer(out, delimiter=_input_delimiter(args))
         w.writerow(header)
         w.writerows(rows)

@@ -156,4 +156,5 @@ def test_issue15_evaluate_review_train_read_excel_csv(tiny_model_dir, tmp_path):
     assert same == out
     picked = run("review", src, "--encoding", "windows-1252", "-n", "2", model=tiny_model_dir).stdout
     lines = picked.splitlines()
-    assert lines[0].startswith("text;level;publicity_pressure;") and len(lines) == 3  # keeps the delimiter
+    # keeps the delimiter; UTF-8 with the byte-order mark Excel needs (the input was Windows-1252)
+    assert lines[0].startswith("\ufefftext;level;publicity_pressure;") and len(lines) == 3
