@@ -11,9 +11,8 @@ path, so the numbers are the same to the last bit:
 * tf-idf: sublinear tf and idf in float32, the l2 norm summed sequentially per row in double
   (``sklearn.utils.sparsefuncs_fast.inplace_csr_row_normalize_l2``);
 * linear heads: each row's products added in column order from 0.0, as scipy's ``csr_matvecs``;
-* boosters: the trees walked level by level with numpy and added in order ((0 + baseline) + t1)
-  + t2 …; above ``WALK_MAX_POSTS`` posts scikit-learn's compiled tree predictors (if it is
-  installed), which add in the same order;
+* boosters: the trees walked level by level with numpy, ``WALK_MAX_POSTS`` posts at a time,
+  and added in order ((0 + baseline) + t1) + t2 …, the order scikit-learn adds in;
 * the logistic function as ``1 / (1 + exp(-x))`` with libm's ``exp`` (``math.exp``), which is
   what ``scipy.special.expit`` computes; isotonic calibration as ``np.interp``.
 
@@ -37,9 +36,11 @@ from .schema import CUE_FAMILIES, HEADS
 from .text.style import STYLE_FEATURES
 
 WALK_MAX_POSTS = 64
-"""Up to 64 posts the numpy walk is faster (no per-tree call overhead); above it scikit-learn's
-compiled per-tree predictors are (their per-call overhead is spread over many rows). Both add
-the trees in the same order, so the numbers are identical either way."""
+"""The trees are walked for up to 64 posts at a time: the walk's arrays (posts × trees) stay
+small, and chunks of 64 were the fastest measured (bundled model, 4,096 posts: ~55 µs a post;
+scikit-learn's compiled per-tree predictors, which this replaced for large batches, took ~5×
+as long and importing scikit-learn added ~150 MB to a batch's peak memory). Each post's sum
+does not depend on the chunk it is walked in."""
 
 INFERENCE_FORMAT = 1
 _INDEX_DTYPE = np.int64
@@ -92,7 +93,19 @@ def decide_levels(probs: dict[str, np.ndarray], thresholds: dict[str, float]) ->
     return out
 
 
-@lru_cache(maxsize=200_000)
+NGRAM_CACHE_SIZE = 16_384
+"""``_token_char_ngrams`` caches the character n-grams of up to 16,384 tokens (LRU). Scoring
+does not call it (``TfidfArrays`` caches vocabulary indices instead); fitting and the
+scikit-learn path (``CharNgrams``) do. Measured (tracemalloc, distinct real tokens, n = 3..5):
+~1,700 bytes an entry — each n-gram is a string of its own — so ~28 MB when full."""
+
+CHAR_INDEX_CACHE_SIZE = 32_768
+"""Per character vectorizer, ``TfidfArrays`` caches the vocabulary columns of up to 32,768
+tokens (LRU; words are Zipfian, so nearly every look-up hits). Measured (tracemalloc, distinct
+real tokens, the bundled model): ~330 bytes an entry with its key, so ~11 MB when full."""
+
+
+@lru_cache(maxsize=NGRAM_CACHE_SIZE)
 def _token_char_ngrams(token: str, min_n: int, max_n: int) -> tuple[str, ...]:
     w = f" {token.casefold()} "
     return tuple(w[i : i + n] for n in range(min_n, max_n + 1) for i in range(len(w) - n + 1))
@@ -184,7 +197,7 @@ class TfidfArrays:
         def indices(token: str) -> bytes:
             return array("q", [i for g in ngrams(token, min_n, max_n) if (i := get(g)) is not None]).tobytes()
 
-        self._char_indices = lru_cache(maxsize=200_000)(indices)
+        self._char_indices = lru_cache(maxsize=CHAR_INDEX_CACHE_SIZE)(indices)
 
     @classmethod
     def from_vectorizer(cls, vec) -> TfidfArrays:
@@ -312,39 +325,17 @@ class CompiledForest:
         self.left[self.leaf] = idx[self.leaf]
         self.right[self.leaf] = idx[self.leaf]
         self.max_depth = int(nodes["depth"].max()) if len(nodes) else 0
-        self._predictors = None
-
-    def _compiled_predictors(self):
-        """scikit-learn's compiled per-tree predictors over the same node records (imported on
-        first use, for large batches only); None without a usable scikit-learn."""
-        if self._predictors is None:
-            try:
-                from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
-
-                bits = np.zeros((0, 8), dtype=np.uint32)
-                trees, start = [], 0
-                for size in self.sizes.tolist():
-                    trees.append(TreePredictor(np.ascontiguousarray(self.nodes[start:start + size]), bits, bits))
-                    start += size
-                self._predictors = trees
-            except (ImportError, AttributeError, TypeError):
-                self._predictors = []
-        return self._predictors or None
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Raw scores, shape (n_posts, n_boosters): baseline plus the trees, added in order."""
         X = np.asarray(X, dtype=np.float64)
         n = X.shape[0]
-        if n > WALK_MAX_POSTS and (trees := self._compiled_predictors()) is not None:
-            try:
-                out = np.zeros((n, len(self.baselines)), order="F")
-                out += self.baselines
-                known, f_idx = np.zeros((0, 8), dtype=np.uint32), np.zeros(X.shape[1], dtype=np.uint32)
-                for tree, h in zip(trees, self.owners.tolist(), strict=True):
-                    out[:, h] += tree.predict(X, known_cat_bitsets=known, f_idx_map=f_idx, n_threads=1)
-                return np.ascontiguousarray(out)
-            except (AttributeError, TypeError):  # a scikit-learn with other internals
-                pass
+        if n <= WALK_MAX_POSTS:
+            return self._walk(X)
+        return np.concatenate([self._walk(X[i:i + WALK_MAX_POSTS]) for i in range(0, n, WALK_MAX_POSTS)])
+
+    def _walk(self, X: np.ndarray) -> np.ndarray:
+        n = X.shape[0]
         node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
         rows = np.arange(n)[:, None]
         for _ in range(self.max_depth):

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from ._compiled import _token_char_ngrams, cue_matrix, stem_ngrams, style_matrix
+from ._compiled import CHAR_INDEX_CACHE_SIZE, _token_char_ngrams, cue_matrix, stem_ngrams, style_matrix
 from .schema import CUE_FAMILIES
 from .text.style import STYLE_FEATURES
 
@@ -94,11 +94,11 @@ class CharNgrams:
         return out
 
 
-TOKEN_CACHE_SIZE = 200_000
-"""Per vectorizer, the vocabulary indices of up to 200,000 distinct tokens are cached, least
-recently used out first (real text repeats its frequent words, so nearly every look-up hits).
-A full cache holds about 60 MB: ~300 bytes a token (the string, ~15 int64 indices, the LRU
-entry)."""
+TOKEN_CACHE_SIZE = CHAR_INDEX_CACHE_SIZE
+"""Per vectorizer, the vocabulary indices of up to 32,768 distinct tokens are cached, least
+recently used out first (real text repeats its frequent words, so nearly every look-up hits):
+the bound of ``TfidfArrays``' cache of the same values. A full cache holds ~11 MB: ~330 bytes a
+token measured (the string, ~15 int64 indices, the LRU entry)."""
 
 _INDEX_DTYPE = np.int64
 """Column indices as stored in the token cache (raw bytes) and in the sparse matrix."""

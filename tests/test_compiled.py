@@ -41,12 +41,12 @@ def _dense(tiny_model, n):
 def test_the_tree_walk_and_scikit_learns_predictors_add_up_to_the_same_bits(tiny_model):
     boosters = list(tiny_model.classifier.boosters_.values())
     forest = CompiledForest(boosters)
-    D = _dense(tiny_model, 3 * WALK_MAX_POSTS)
-    many = forest.raw(D)  # above WALK_MAX_POSTS: scikit-learn's compiled predictors
-    walked = np.vstack([forest.raw(D[i:i + WALK_MAX_POSTS]) for i in range(0, len(D), WALK_MAX_POSTS)])
-    np.testing.assert_array_equal(many, walked)
+    D = _dense(tiny_model, 3 * WALK_MAX_POSTS + 5)
+    many = forest.raw(D)  # above WALK_MAX_POSTS: walked a chunk at a time
+    one_by_one = np.vstack([forest.raw(D[i:i + 1]) for i in range(len(D))])
+    np.testing.assert_array_equal(many, one_by_one)
     want = np.column_stack([b.predict_proba(D)[:, 1] for b in boosters])
-    np.testing.assert_array_equal(forest.probabilities(D[:WALK_MAX_POSTS]), want[:WALK_MAX_POSTS])
+    np.testing.assert_array_equal(forest.probabilities(D), want)
 
 
 def test_linear_and_isotonic_parts_equal_scikit_learn(tiny_model):
