@@ -37,6 +37,13 @@ scoring modules (issue 14: a cold command line)."""
 def __getattr__(name: str) -> Any:
     where = _WHERE.get(name)
     if where is None:
+        # a submodule (``shitstorm.text``, ``shitstorm.model`` …), as an eager ``__init__`` made
+        # them reachable after a bare ``import shitstorm``
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
         raise AttributeError(f"module 'shitstorm' has no attribute {name!r}")
     value = getattr(importlib.import_module(where, __name__), name)
     globals()[name] = value  # the next look-up is a plain attribute
