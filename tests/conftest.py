@@ -94,3 +94,21 @@ def pytest_runtest_makereport(item, call):
     log = getattr(item, "server_log", None)
     if report.failed and log is not None and Path(log).is_file():
         report.sections.append(("server log", Path(log).read_text(encoding="utf-8", errors="replace")))
+
+
+@pytest.fixture
+def fake():
+    """A fake helpdesk vendor API on loopback (``tests/_fake_vendor.py``), closed after the test."""
+    from ._fake_vendor import FakeVendor
+
+    vendor = FakeVendor()
+    yield vendor
+    vendor.close()
+
+
+@pytest.fixture
+def clean_vendor_env(monkeypatch):
+    """No helpdesk variable of the machine leaks into a test (``usefixtures`` in the helpdesk tests)."""
+    from ._fake_vendor import clear_vendor_env
+
+    clear_vendor_env(monkeypatch)

@@ -13,21 +13,11 @@ import pytest
 from shitstorm import helpdesk
 from shitstorm.cli import main
 
-from ._fake_vendor import FakeVendor, clear_vendor_env, fixture, zendesk_write_routes
+from ._fake_vendor import fixture, zendesk_write_routes
+
+pytestmark = pytest.mark.usefixtures("clean_vendor_env")
 
 pytest.importorskip("httpx", reason="the helpdesk sync needs httpx (the server extra)")
-
-
-@pytest.fixture
-def fake():
-    vendor = FakeVendor()
-    yield vendor
-    vendor.close()
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    clear_vendor_env(monkeypatch)
 
 
 def _zendesk_env(monkeypatch, fake, fields="level=360001,priority=360002"):

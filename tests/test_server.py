@@ -374,7 +374,8 @@ def test_issue12_item8_a_batch_is_bounded_by_its_characters(client):
     assert "characters" in r.json()["detail"][0]["msg"] and "xxxx" not in r.text
 
 
-def test_issue12_item8_scoring_runs_off_the_event_loop(tiny_model):
+def _scoring_threads_seen(tiny_model) -> list[str]:
+    """The names of the threads that scored one ``/v1/score`` and one batch request."""
     import threading as th
 
     seen = []
@@ -392,6 +393,11 @@ def test_issue12_item8_scoring_runs_off_the_event_loop(tiny_model):
     c = TestClient(create_app(ServerConfig(token=TOKEN), model=Spy()))
     assert c.post("/v1/score", json={"text": THREAT}, headers=AUTH).status_code == 200
     assert c.post("/v1/score/batch", json={"posts": [{"id": "1", "text": THREAT}]}, headers=AUTH).status_code == 200
+    return seen
+
+
+def test_issue12_item8_scoring_runs_off_the_event_loop(tiny_model):
+    seen = _scoring_threads_seen(tiny_model)
     assert seen and all(name.startswith("shitstorm-score") for name in seen)
 
 
@@ -514,21 +520,7 @@ def test_issue14_fast_path_waits_for_the_model(tiny_model):
 
 
 def test_issue14_posts_and_batches_are_scored_on_their_own_threads(tiny_model):
-    import threading as th
-
-    seen = []
-
-    class Spy:
-        def score_many(self, texts):
-            seen.append(th.current_thread().name)
-            return tiny_model.score_many(texts)
-
-        def info(self):
-            return {}
-
-    c = TestClient(create_app(ServerConfig(token=TOKEN), model=Spy()))
-    assert c.post("/v1/score", json={"text": THREAT}, headers=AUTH).status_code == 200
-    assert c.post("/v1/score/batch", json={"posts": [{"id": "1", "text": THREAT}]}, headers=AUTH).status_code == 200
+    seen = _scoring_threads_seen(tiny_model)
     assert seen[0].startswith("shitstorm-score-posts") and seen[1].startswith("shitstorm-score-batches")
 
 

@@ -28,22 +28,12 @@ from shitstorm.policy import TAG_VOCABULARY
 from shitstorm.server import ServerConfig, create_app
 from shitstorm.server.config import ConfigError
 
-from ._fake_vendor import FakeVendor, clear_vendor_env, fixture, raw_fixture, zendesk_write_routes
+from ._fake_vendor import fixture, raw_fixture, zendesk_write_routes
+
+pytestmark = pytest.mark.usefixtures("clean_vendor_env")
 
 TOKEN = "helpdesk-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def fake():
-    vendor = FakeVendor()
-    yield vendor
-    vendor.close()
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    clear_vendor_env(monkeypatch)
 
 
 @pytest.fixture(scope="module")
