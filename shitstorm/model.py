@@ -14,7 +14,7 @@ import numpy as np
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier, load_inference, verify_model_file
 from .pii import find_pii
 from .schema import EVIDENCE_CUE, HEADS, LEVELS, PiiFinding, Reason, Score
-from .text.analysis import Analysis, analyze
+from .text.analysis import Analysis, analyze, analyze_if
 from .text.normalise import blank_form, prepare
 
 FEED_BASE_RATES: Mapping[str, float] = {
@@ -103,6 +103,13 @@ def _windows(text: str) -> list[tuple[int, int]]:
     if len(spans) < 3:
         return []
     return [(spans[i][0], spans[i + 1][1]) for i in range(len(spans) - 1)]
+
+
+def _has_window_cue(reasons: tuple[Reason, ...]) -> bool:
+    """Whether a window's reasons hold a cue of a critical family, not negated: without one
+    the window cannot count, whatever it scores (so it is neither analysed further nor
+    scored)."""
+    return any(r.cue in WINDOW_CUES and not r.negated for r in reasons)
 
 
 def _token_spans(a: Analysis) -> list[tuple[int, int] | None]:
@@ -207,7 +214,14 @@ class Model:
 
     def probabilities(self, analyses: list[Analysis]) -> dict[str, np.ndarray]:
         """Each head's probability for the model's base rates (no windows)."""
-        probs = self._inference.predict_heads(analyses)
+        return self._probabilities_rows(analyses)[0]
+
+    def _probabilities_rows(self, analyses: list[Analysis]):
+        """``probabilities`` and the tf-idf rows they came from (``TfidfRows``)."""
+        probs, rows = self._inference.predict_heads_rows(analyses)
+        return self._shifted(probs), rows
+
+    def _shifted(self, probs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if self.base_rates is None or self.training_rates is None:
             return probs
         from ._compiled import shift_base_rate
@@ -235,20 +249,23 @@ class Model:
         live = [i for i, a in enumerate(analyses) if "empty" not in a.flags]
         out: list[Score | None] = [None] * len(analyses)
         if live:
-            # the whole post and, for long posts, its windows: (post, analysis, offset, window?)
+            # the whole post and, for long posts, its windows that hold a cue of a critical
+            # family (no other window can count): (post, analysis, offset, window?)
             rows: list[tuple[int, Analysis, int, bool]] = []
             for k, i in enumerate(live):
                 a = analyses[i]
                 rows.append((k, a, 0, False))
-                rows.extend((k, analyze(a.text[start:end]), start, True) for start, end in _windows(a.text))
-            probs = self.probabilities([r[1] for r in rows])
+                for start, end in _windows(a.text):
+                    window = analyze_if(a.text[start:end], _has_window_cue)
+                    if window is not None:
+                        rows.append((k, window, start, True))
+            probs, tfidf = self._probabilities_rows([r[1] for r in rows])
             best = {h: np.zeros(len(live)) for h in HEADS}
             source = {h: np.zeros(len(live), dtype=int) for h in HEADS}
-            for j, (k, window, _, is_window) in enumerate(rows):
-                if is_window:  # counts only as an alarm backed by a cue
-                    alarm = max(probs["critical"][j], probs["publicity_pressure"][j]) >= DECISION_THRESHOLD
-                    if not (alarm and any(r.cue in WINDOW_CUES and not r.negated for r in window.reasons)):
-                        continue
+            for j, (k, _, _, is_window) in enumerate(rows):
+                # a window counts only as an alarm (its cue was checked above)
+                if is_window and max(probs["critical"][j], probs["publicity_pressure"][j]) < DECISION_THRESHOLD:
+                    continue
                 for h in HEADS:
                     if probs[h][j] > best[h][k]:
                         best[h][k] = probs[h][j]
@@ -262,9 +279,11 @@ class Model:
                 if level in ("elevated", "critical") or pp >= DECISION_THRESHOLD:
                     head = ("publicity_pressure" if pp >= DECISION_THRESHOLD
                             else "critical" if level == "critical" else "escalation")
-                    _, window, offset, _ = rows[source[head][k]]
+                    j = int(source[head][k])
+                    _, window, offset, _ = rows[j]
                     evidence = self._evidence(window, head, offset, a.reasons,
-                                              sources[i] if sources is not None else None)
+                                              sources[i] if sources is not None else None,
+                                              tfidf.row(j))
                     reasons = tuple(sorted(a.reasons + evidence, key=lambda r: (r.start, r.end, r.cue)))
                 out[i] = Score(float(best["escalation"][k]), level, pp, reasons,
                                self.version, a.flags, pii[i])
@@ -274,12 +293,13 @@ class Model:
         return out  # type: ignore[return-value]
 
     def _evidence(self, a: Analysis, head: str, offset: int, taken: tuple[Reason, ...],
-                  source: str | None = None) -> tuple[Reason, ...]:
+                  source: str | None = None, tfidf_row=None) -> tuple[Reason, ...]:
         """Up to ``EVIDENCE_WORDS`` words that added most to ``head``'s text score, as
         ``words`` reasons (neighbouring words joined into one span), skipping words a cue
         reason already shows. ``offset``: where ``a.text`` starts in the post's match view;
-        ``source``: the caller's string, into which the reasons then point (like cue reasons)."""
-        contrib = self._inference.token_contributions(a, head)
+        ``source``: the caller's string, into which the reasons then point (like cue reasons);
+        ``tfidf_row``: ``a``'s tf-idf row from scoring it (else it is transformed again)."""
+        contrib = self._inference.token_contributions(a, head, tfidf_row)
         spans = [None if sp is None else (sp[0] + offset, sp[1] + offset) for sp in _token_spans(a)]
         if source is not None:
             to_source = prepare(source).source_span

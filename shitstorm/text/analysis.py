@@ -3,6 +3,7 @@ feature extractors."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -103,13 +104,25 @@ def analyze(text: str) -> Analysis:
     >>> [r.cue for r in a.reasons]
     ['repeat_failure', 'shouting', 'shouting']
     """
+    out = analyze_if(text, None)
+    assert out is not None  # only a ``keep`` test leaves a post out
+    return out
+
+
+def analyze_if(text: str, keep: Callable[[tuple[Reason, ...]], bool] | None) -> Analysis | None:
+    """``analyze(text)``, or None when ``keep`` says no to the reasons ``analyze`` would give
+    (their cues and negation; offsets may still be the match view's): found before the
+    tokens, stems and style are, so a post that is not kept costs only its cue scan."""
     prepared = prepare(text)
     flags = list(prepared.flags)
     if "empty" in flags:
-        return Analysis(prepared.text, "", (), (), (), (), tuple(flags))
+        empty = Analysis(prepared.text, "", (), (), (), (), tuple(flags))
+        return empty if keep is None or keep(()) else None
+    reasons = find_reasons(prepared.text)
+    if keep is not None and not keep(reasons):
+        return None
     norm = normalise(prepared.text)
     tokens = tokenise(norm)
-    reasons = find_reasons(prepared.text)
     if not tokens and not reasons:  # only links, handles, e-mail addresses or numbers
         return Analysis(prepared.text, norm, (), (), (), (), (*flags, "empty"))
     if not looks_german(tokens):
