@@ -1,5 +1,16 @@
 """shitstorm: escalation and publicity-pressure scores for German public customer posts.
 
+The flow of one post, module by module::
+
+    text ─ text/normalise ─ text/tokenise, text/cues, text/style ─→ Analysis    (analyze(text))
+         ─ features, _compiled (the model's arrays): text heads → boosted trees → calibration
+         ─ model: probabilities for the stated base rates, level, evidence words ─→ Score
+         ─ pii: personal data in the post (Score.pii; redact)
+         ─ policy: priority, minutes to answer, route, tags, advice ─→ Triage   (triage(score))
+
+Training and evaluation live in ``shitstorm.train`` (never loaded for scoring); files in
+``shitstorm.batch``, the HTTP service in ``shitstorm.server``.
+
 >>> import shitstorm
 >>> s = shitstorm.score("Wenn ich bis morgen nichts höre, geht das an die BILD!")
 >>> s.level
