@@ -245,7 +245,7 @@ def _open_source(path: str, fmt: str, text_column: str, *, context: bool, encodi
         return source
     fh, size = _open_in(path, encoding)
     source = _Source(iter(()), size, fh)
-    source.bom = _output_bom(fh, encoding)
+    source.bom = output_bom(encoding, _peek(fh, 3))
     if fmt == "csv":
         source._chunks = _read_csv_chunks(source, text_column, path, with_context=context, encoding=encoding,
                                           delimiter=delimiter)
@@ -255,27 +255,19 @@ def _open_source(path: str, fmt: str, text_column: str, *, context: bool, encodi
     return source
 
 
-def _output_bom(fh: IO[str], encoding: str) -> bool:
-    """Whether CSV output starts with a UTF-8 byte-order mark: when the input did (Excel's
-    "CSV UTF-8") or was read in another encoding (``--encoding cp1252``: an Excel export). Output
-    is always UTF-8, and Excel reads a CSV without the mark as Windows-1252, so without it the
-    umlauts of the scored file would come back garbled. Looked at before anything is read."""
-    if codec(encoding) != "utf-8-sig":
-        return True
-    raw = getattr(fh, "buffer", None)
-    peek = getattr(raw, "peek", None)
-    return peek is not None and peek(3)[:3] == codecs.BOM_UTF8
+def output_bom(encoding: str, head: bytes) -> bool:
+    """Whether CSV output starts with a UTF-8 byte-order mark, given the input's ``encoding`` and
+    first bytes (``head``): when the input had one (Excel's "CSV UTF-8") or was read in another
+    encoding (``--encoding cp1252``: an Excel export). Output is always UTF-8, and Excel reads a
+    CSV without the mark as Windows-1252, so without it the scored file's umlauts come back
+    garbled. ``batch`` and ``review`` both decide with it."""
+    return codec(encoding) != "utf-8-sig" or head.startswith(codecs.BOM_UTF8)
 
 
-def output_bom_for_file(path: str | Path, encoding: str) -> bool:
-    """``_output_bom`` for a named input file that was read already (``review``)."""
-    if codec(encoding) != "utf-8-sig":
-        return True
-    try:
-        with Path(path).open("rb") as fh:
-            return fh.read(3) == codecs.BOM_UTF8
-    except OSError:
-        return False
+def _peek(fh: IO[str], n: int) -> bytes:
+    """The first ``n`` bytes under a text stream not yet read (``b""`` where it cannot peek)."""
+    peek = getattr(getattr(fh, "buffer", None), "peek", None)
+    return peek(n)[:n] if peek is not None else b""
 
 
 def _read_csv_chunks(source: _Source, text_column: str, path: str, with_context: bool = False,
@@ -859,7 +851,7 @@ class _RowSink:
         self.new_cols, self.opts, self.text_col, self.original_col = new_cols, opts, text_col, original_col
         self.table: Any = None
         if fmt == "csv":
-            if bom:  # see _output_bom: Excel reads a CSV without one as Windows-1252
+            if bom:  # see output_bom: Excel reads a CSV without one as Windows-1252
                 out.write("\ufeff")
             self.table = csv.writer(out, delimiter=delimiter)
         elif fmt == "xlsx":

@@ -569,11 +569,9 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     with (open(args.output, "w", encoding="utf-8", newline="") if args.output != "-"
           else nullcontext(sys.stdout)) as out:
-        from .batch import output_bom_for_file
-
-        if args.input != "-" and output_bom_for_file(args.input, args.encoding):
-            out.write("\ufeff")  # as batch does: Excel needs it to read UTF-8 (umlauts intact)
-        w = csv.writer(out, delimiter=_input_delimiter(args))
+        if posts.bom:  # as batch does: Excel needs it to read UTF-8 (umlauts intact)
+            out.write("\ufeff")
+        w = csv.writer(out, delimiter=posts.delimiter)
         w.writerow(header)
         w.writerows(rows)
     r = counts["reasons"]
@@ -581,18 +579,6 @@ def cmd_review(args: argparse.Namespace) -> int:
           f"disagree, {r['uncertain']} nearest a decision, {r['spread']} spread over the score range",
           file=sys.stderr)
     return 0
-
-
-def _input_delimiter(args: argparse.Namespace) -> str:
-    """The delimiter of ``args.input`` (given, or sniffed as ``read_table`` does), for output
-    that keeps it; the file has been read once already, so it opens and decodes."""
-    from .batch import codec, delimiter_arg, sniff_delimiter
-
-    given = delimiter_arg(args.delimiter)
-    if given:
-        return given
-    with open(args.input, encoding=codec(args.encoding), newline="") as fh:
-        return sniff_delimiter(fh.readline())
 
 
 # --- parser -----------------------------------------------------------------------------------

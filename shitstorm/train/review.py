@@ -54,6 +54,8 @@ class Posts:
     texts: tuple[str, ...]
     lines: tuple[int, ...]  # the line each row starts on
     text_index: int
+    delimiter: str = ","  # the file's, given or sniffed: a CSV written for labelling keeps it
+    bom: bool = False  # that CSV starts with a UTF-8 byte-order mark (``batch.output_bom``)
 
 
 def read_posts(path: Path | str, text_column: str = TEXT_COLUMN, *, delimiter: str | None = None,
@@ -67,7 +69,10 @@ def read_posts(path: Path | str, text_column: str = TEXT_COLUMN, *, delimiter: s
         rows.append(tuple(row))
         texts.append(row[col])
         lines.append(line)
-    return Posts(table.header, tuple(rows), tuple(texts), tuple(lines), col)
+    from ..batch import output_bom
+
+    return Posts(table.header, tuple(rows), tuple(texts), tuple(lines), col, table.delimiter,
+                 output_bom(encoding, table.raw[:3]))
 
 
 def head_probabilities(model, analyses) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
