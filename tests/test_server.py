@@ -557,3 +557,15 @@ def test_issue14_serve_freezes_what_the_loaded_model_holds(tiny_model):
             assert c.post("/v1/score", json={"text": THREAT}, headers=AUTH).status_code == 200
     finally:
         gc.unfreeze()
+
+
+def test_the_api_languages_are_the_policy_languages():
+    """``?lang=`` (the route's ``Lang`` and the fast path's query strings) takes exactly the
+    languages triage has advice in."""
+    import typing
+
+    from shitstorm.policy import LANGS
+    from shitstorm.server.app import _FAST_LANGS, Lang
+
+    assert typing.get_args(Lang) == LANGS
+    assert set(_FAST_LANGS.values()) == set(LANGS) and _FAST_LANGS[b""] == "de"

@@ -39,12 +39,12 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
-from ..policy import Context, Policy, triage
+from ..policy import LANGS, Context, Policy, triage
 from ..schema import Score
 from .config import ServerConfig
 from .schemas import BatchRequest, BatchResponse, Health, ModelInfo, ScoreRequest, ScoreResponse
 
-Lang = Literal["de", "en"]
+Lang = Literal["de", "en"]  # policy.LANGS, spelled out for FastAPI's schema (tested equal)
 """Language of the triage advice (``?lang=en``)."""
 
 log = logging.getLogger("shitstorm.server")
@@ -227,7 +227,7 @@ class AccessLogMiddleware:
                                 (time.perf_counter() - start) * 1000)
 
 
-_FAST_LANGS = {b"": "de", b"lang=de": "de", b"lang=en": "en"}
+_FAST_LANGS = {b"": "de", **{f"lang={lang}".encode(): lang for lang in LANGS}}
 """The query strings of ``POST /v1/score`` that the fast path takes, and their language."""
 
 
@@ -533,15 +533,13 @@ def _register_scoring(app: FastAPI, config: ServerConfig, batcher: MicroBatcher)
               summary="Score one post", tags=["scoring"])
     async def score_one(body: ScoreRequest, lang: Lang = "de") -> Response:
         app.state.current_model()  # 503 before the model is loaded
-        ctx = Context(**body.context.model_dump()) if body.context else None
-        content = await batcher.score(body.text, partial(_one_body, config.policy, ctx, lang))
-        return _body(content)
+        return _body(await _score_request(batcher, config.policy, body, lang))
 
     @app.post("/v1/score/batch", response_model=BatchResponse, dependencies=auth,
               summary="Score up to 1,000 posts", tags=["scoring"])
     async def score_batch(body: BatchRequest, lang: Lang = "de") -> Response:
         m = app.state.current_model()
-        posts = [(p.id, p.text, Context(**p.context.model_dump()) if p.context else None) for p in body.posts]
+        posts = [(p.id, p.text, _context(p)) for p in body.posts]
         return _body(await app.state.run_batch_scoring(_batch_body, m, posts, config.policy, lang))
 
 
@@ -557,11 +555,20 @@ def _fast_score(config: ServerConfig, state: dict[str, Any],
             body = ScoreRequest.model_validate(json.loads(raw))
         except Exception:  # not JSON, not a valid request, too deeply nested: the route answers it
             return None
-        ctx = Context(**body.context.model_dump()) if body.context else None
-        content: bytes = await batcher.score(body.text, partial(_one_body, config.policy, ctx, lang))
-        return content
+        return await _score_request(batcher, config.policy, body, lang)
 
     return handle
+
+
+def _context(body: ScoreRequest) -> Context | None:
+    """The request's context for triage (``None``: none given)."""
+    return Context(**body.context.model_dump()) if body.context else None
+
+
+async def _score_request(batcher: MicroBatcher, policy: Policy | None, body: ScoreRequest, lang: str) -> bytes:
+    """``/v1/score``'s encoded answer to ``body``: what the route and ``ScoreFastPath`` both send."""
+    content: bytes = await batcher.score(body.text, partial(_one_body, policy, _context(body), lang))
+    return content
 
 
 def _one_body(policy: Policy | None, context: Context | None, lang: str, s: Score) -> bytes:
