@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import ShitstormError
-from .schema import Score
+from .schema import Score, csv_cells
 
 CHUNK_ROWS = 2_000
 """Rows scored per chunk: large enough to amortise the vectorised model call, small enough that
@@ -133,8 +133,6 @@ def guess_format(path: str, given: str | None = None) -> str:
 
 def codec(encoding: str) -> str:
     """An encoding as Python names it; UTF-8 input may start with a byte-order mark."""
-    import codecs
-
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
@@ -187,8 +185,6 @@ def not_decodable(path: str, encoding: str, exc: UnicodeDecodeError, near_line: 
     (read again from the file; for stdin the line the reader had reached)."""
     line = near_line
     if path != "-":
-        import codecs
-
         decoder = codecs.getincrementaldecoder(codec(encoding))()
         try:
             with open(path, "rb") as fh:
@@ -701,13 +697,6 @@ def _json_default(value: Any) -> Any:
     return str(value)  # Decimal, timedelta
 
 
-def flat(score: dict, prefix: str, opts: BatchOptions = BatchOptions()) -> dict:
-    """One score's CSV cells (``shitstorm.schema.csv_cells``) under the column names with ``prefix``."""
-    from .schema import csv_cells
-
-    return {f"{prefix}{name}": cell for name, cell in csv_cells(score, pii=opts.pii, triage=opts.triage).items()}
-
-
 def new_columns(prefix: str, opts: BatchOptions) -> list[str]:
     """The score columns a table gets, in order."""
     from .schema import output_fields
@@ -877,7 +866,8 @@ class _RowSink:
             values[self.header.index(self.text_col)] = redacted
         extra = [text] if self.original_col else []
         cells = values if self.fmt == "xlsx" else [_cell(v) for v in values]
-        self.table.writerow(cells + list(flat(sc, self.opts.prefix, self.opts).values()) + extra)
+        scores = csv_cells(sc, pii=self.opts.pii, triage=self.opts.triage).values()
+        self.table.writerow(cells + list(scores) + extra)
 
     def _json_row(self, row: Any, text: str, sc: dict, redacted: str | None) -> None:
         obj = dict(row) if isinstance(row, dict) else dict(zip(self.header or (), row, strict=False))

@@ -107,9 +107,9 @@ def read_table(path: Path | str, required: Sequence[str], *, hint: str = "", del
     header line (``;`` or a tab when it has one and no ``,``, as German Excel writes). Errors are
     ``DataError`` naming the file and line; ``hint`` is added to the missing-column message (say,
     which option chooses the column)."""
-    from ..batch import BatchError, codec, delimiter_arg, sniff_delimiter
+    from ..batch import CSV_FIELD_LIMIT, BatchError, codec, delimiter_arg, sniff_delimiter
 
-    csv.field_size_limit(2**31 - 1)  # long posts are data, not an error
+    csv.field_size_limit(CSV_FIELD_LIMIT)  # long posts are data, not an error
     path = Path(path)
     try:
         raw = path.read_bytes()
