@@ -214,12 +214,6 @@ class TfidfArrays:
         return cls(terms, np.asarray(tf.idf_), kind=kind, min_n=a.min_n, max_n=a.max_n,
                    sublinear_tf=bool(tf.sublinear_tf), norm=tf.norm)
 
-    def features(self, a) -> list[str]:
-        """The n-grams of one analysis, as the vectorizer's analyzer makes them."""
-        if self.kind == "stem":
-            return stem_ngrams(a.stems, self.min_n, self.max_n)
-        return list(chain.from_iterable(_token_char_ngrams(t, self.min_n, self.max_n) for t in a.tokens))
-
     def owner_pairs(self, a) -> tuple[np.ndarray, np.ndarray]:
         """(token position, column) for every vocabulary n-gram of one analysis and each token it
         was counted from: a stem n-gram's every word at every occurrence (repeats kept), a
@@ -308,7 +302,7 @@ class CompiledForest:
 
     def __init__(self, boosters: list | None = None, *, arrays: tuple | None = None):
         nodes, sizes, owners, baselines = _forest_nodes(list(boosters or ())) if arrays is None else arrays
-        self.nodes, self.sizes, self.owners = nodes, np.asarray(sizes), np.asarray(owners)
+        self.sizes, self.owners = np.asarray(sizes), np.asarray(owners)
         self.baselines = np.asarray(baselines, dtype=np.float64)
         offsets = np.concatenate([[0], np.cumsum(self.sizes)[:-1]]).astype(np.int64)
         shift = np.repeat(offsets, self.sizes)

@@ -14,6 +14,7 @@ import numpy as np
 from .persist import MANIFEST_FILE, ModelIntegrityError, load_classifier, load_inference, verify_model_file
 from .pii import find_pii
 from .schema import EVIDENCE_CUE, HEADS, LEVELS, PiiFinding, Reason, Score
+from .text._cue_index import _is_word_char
 from .text.analysis import Analysis, analyze, analyze_if
 from .text.normalise import blank_form, prepare
 
@@ -122,7 +123,7 @@ def _token_spans(a: Analysis) -> list[tuple[int, int] | None]:
     pos = 0
     for tok in a.tokens:
         i = text.find(tok, pos)
-        if tok[0].isalnum() or tok[0] == "_":
+        if _is_word_char(tok[0]):
             while i >= 0 and ((i > 0 and _is_word_char(text[i - 1]))
                               or (i + len(tok) < n and _is_word_char(text[i + len(tok)]))):
                 i = text.find(tok, i + 1)
@@ -132,11 +133,6 @@ def _token_spans(a: Analysis) -> list[tuple[int, int] | None]:
         pos = i + len(tok)
         out.append((i, pos))
     return out
-
-
-def _is_word_char(ch: str) -> bool:
-    """What ``\\w`` matches in a ``str`` pattern."""
-    return ch.isalnum() or ch == "_"
 
 
 class Model:

@@ -31,6 +31,7 @@ _SYMBOL = re.compile(r"[^\w\s.,;:!?'\"()\[\]/\\*&%#+=<>|~^`@-]")
 
 
 def _is_word_char(ch: str) -> bool:
+    """What ``\\w`` matches in a ``str`` pattern: alphanumeric (``str.isalnum``) or ``_``."""
     return ch.isalnum() or ch == "_"
 
 
