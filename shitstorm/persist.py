@@ -26,6 +26,7 @@ with a ``ModelTrustWarning`` that says exactly what was not checked.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -164,7 +165,8 @@ def load_inference(model_dir: Path | str, manifest: dict):
     path = Path(model_dir) / INFERENCE_FILE
     if not path.is_file():
         raise ModelIntegrityError(f"{path} is missing: the manifest lists it (inference_sha256)")
-    actual = sha256_file(path)
+    data = path.read_bytes()  # read once: the bytes hashed are the bytes loaded
+    actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise ModelIntegrityError(
             f"{path} does not match its manifest (sha256 {actual[:12]}…, expected {str(expected)[:12]}…): "
@@ -173,7 +175,7 @@ def load_inference(model_dir: Path | str, manifest: dict):
     from ._compiled import InferenceModel
 
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         model = InferenceModel(arrays)
     except Exception as exc:  # a damaged or foreign file: numpy and the checks raise various errors
