@@ -208,6 +208,16 @@ class Model:
             sources.append(t)
         return self.score_analyses(analyses, pii, sources)
 
+    def with_base_rates(self, base_rates: Mapping[str, float] | str | None) -> Model:
+        """The same model (the same arrays, nothing read again) for other base rates."""
+        return Model(self._classifier, self.manifest, self.path, base_rates=base_rates,
+                     inference=self._inference)
+
+    def probabilities_as_trained(self, analyses: list[Analysis]) -> dict[str, np.ndarray]:
+        """Each head's calibrated probability for the training mix (no base-rate shift, no
+        windows): what the heads say before ``probabilities`` moves them to the feed's rates."""
+        return self._inference.predict_heads(analyses)
+
     def probabilities(self, analyses: list[Analysis]) -> dict[str, np.ndarray]:
         """Each head's probability for the model's base rates (no windows)."""
         return self._probabilities_rows(analyses)[0]

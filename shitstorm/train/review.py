@@ -78,7 +78,7 @@ def read_posts(path: Path | str, text_column: str = TEXT_COLUMN, *, delimiter: s
 def head_probabilities(model, analyses) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Each head's whole-post probability for the model's base rates: as each head says it
     (``raw``), and kept nested as the model decides on them (``nested``)."""
-    probs = model.classifier.predict_heads(analyses)
+    probs = model.probabilities_as_trained(analyses)
     if model.base_rates is not None:
         raw = {h: shift_base_rate(p, model.training_rates[h], model.base_rates[h]) for h, p in probs.items()}
     else:

@@ -135,7 +135,7 @@ def team_rates(model: Model, pred, *, target_precision: float | None = None,
     else:
         if not 0 < target <= 1:
             raise ValueError(f"a target precision or recall is a share in (0, 1], got {target}")
-        probs = model.classifier.predict_heads(list(pred.analyses))
+        probs = model.probabilities_as_trained(list(pred.analyses))
         truth = head_targets(pred.levels_true, pred.pressure_true)
         found = {}
         for h in HEADS:
@@ -143,7 +143,7 @@ def team_rates(model: Model, pred, *, target_precision: float | None = None,
             found[h] = None if cut is None else round(rate_for_threshold(cut, model.training_rates[h]), 6)
         rates = nested(found, current, lower_inner=target_precision is not None)
     rates = {h: float(f"{v:.6g}") for h, v in rates.items()}
-    scores = Model(model.classifier, model.manifest, model.path, base_rates=rates).score_analyses(
+    scores = model.with_base_rates(rates).score_analyses(
         list(pred.analyses))
     reached = _reached(pred.levels_true, pred.pressure_true, [LEVEL_INDEX[s.level] for s in scores],
                        [s.publicity_pressure for s in scores])
