@@ -192,9 +192,43 @@ def not_decodable(path: str, encoding: str, exc: UnicodeDecodeError, near_line: 
                     decoder.decode(raw)
         except (UnicodeDecodeError, OSError):
             pass
+    return BatchError(not_decodable_message(path, encoding, exc, line))
+
+
+def not_decodable_message(path: object, encoding: str, exc: UnicodeDecodeError, line: int) -> str:
+    """How every reader of tables says that a file is not in ``encoding`` (``batch``, and
+    ``train.dataset.read_table`` for train, evaluate and review): file, line, the byte, the fix."""
     name = "UTF-8" if codec(encoding) == "utf-8-sig" else encoding
-    return BatchError(f"{path}:{line}: not {name} (byte 0x{exc.object[exc.start]:02x} cannot be decoded); "
-                      "give the file's encoding with --encoding, e.g. --encoding latin-1 or cp1252")
+    return (f"{path}:{line}: not {name} (byte 0x{exc.object[exc.start]:02x} cannot be decoded); give "
+            "the file's encoding with --encoding, e.g. --encoding cp1252 or latin-1, or save it as UTF-8")
+
+
+def csv_records(reader: Any, path: object, width: int, error: type[Exception] = BatchError,
+                problems: list[str] | None = None) -> Iterator[tuple[int, list[str]]]:
+    """``(line, fields)`` per record of a ``csv.reader`` whose header was read: ``line`` is where
+    the record starts (a quoted text may span lines); blank lines are skipped. A record with
+    another number of fields than the header's ``width`` raises ``error`` naming file and line
+    (with ``problems`` given, it is appended there and skipped instead); malformed CSV raises
+    ``error`` naming the lines, with a hint. The one record loop of ``batch`` and
+    ``train.dataset``, so both name a bad line in the same words."""
+    started = reader.line_num + 1  # the line the next record starts on
+    try:
+        for fields in reader:
+            line, started = started, reader.line_num + 1
+            if not fields:
+                continue
+            if len(fields) != width:
+                problem = f"{path}:{line}: {len(fields)} fields, the header has {width}"
+                if problems is None:
+                    raise error(problem)
+                problems.append(problem)
+                continue
+            yield line, fields
+    except csv.Error as exc:
+        where = f"{started}" if reader.line_num <= started else f"{started}-{reader.line_num}"
+        hint = (" (a quoted field is never closed)" if "unexpected end of data" in str(exc)
+                else " (a quote inside a field must be doubled, or the field quoted)")
+        raise error(f"{path}:{where}: malformed CSV: {exc}{hint}") from None
 
 
 class _Source:
@@ -292,25 +326,13 @@ def _read_csv_chunks(source: _Source, text_column: str, path: str, with_context:
     ctx_cols = [(name, header.index(name)) for name in _context_fields() if name in header] if with_context else []
     yield header
     chunk: list[tuple] = []
-    started = reader.line_num + 1  # the line the next record starts on
     try:
-        for row in reader:
-            record_start, started = started, reader.line_num + 1
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise BatchError(f"{path}:{record_start}: {len(row)} fields, the header has {len(header)}")
-            ctx = (context_from({n: row[i] for n, i in ctx_cols}, f"{path}:{reader.line_num}")
-                   if with_context else None)
+        for line, row in csv_records(reader, path, len(header)):
+            ctx = context_from({n: row[i] for n, i in ctx_cols}, f"{path}:{line}") if with_context else None
             chunk.append((row, row[col], ctx))
             if len(chunk) >= CHUNK_ROWS:
                 yield chunk
                 chunk = []
-    except csv.Error as exc:
-        where = (f"{started}" if reader.line_num <= started else f"{started}-{reader.line_num}")
-        hint = (" (a quoted field is never closed)" if "unexpected end of data" in str(exc)
-                else " (a quote inside a field must be doubled, or the field quoted)")
-        raise BatchError(f"{path}:{where}: malformed CSV: {exc}{hint}") from None
     except UnicodeDecodeError as exc:
         raise not_decodable(path, encoding, exc, reader.line_num + 1) from None
     if chunk:

@@ -199,10 +199,12 @@ def custom_field_values(vendor: str, values: Mapping[str, Any], fields: Mapping[
 
 
 def webhook_result(vendor: str, ticket_id: int, score: Score, tri: Triage, fields: Mapping[str, Any],
-                   existing_tags: Iterable[str] | None, writeback: bool) -> dict:
+                   existing_tags: Iterable[str] | None, writeback: bool,
+                   values: Mapping[str, Any] | None = None) -> dict:
     """What an adapter answers: ids, tags, field values and the update requests. Never the post's
-    text, its matched words or its personal data."""
-    values = field_values(score, tri)
+    text, its matched words or its personal data. ``values``: ``field_values(score, tri)`` when
+    the caller has them already (the write-back sends the same)."""
+    values = dict(field_values(score, tri) if values is None else values)
     existing = None if existing_tags is None else list(existing_tags)
     plan = PLANNERS[vendor](ticket_id, tri, values, fields, existing)
     return {

@@ -105,8 +105,7 @@ def save_model_dir(classifier, manifest: dict, card: str, out_dir: Path | str) -
         manifest = dict(manifest, format_version=FORMAT_VERSION,
                         sha256=sha256_file(tmp / MODEL_FILE), versions=library_versions(),
                         inference_sha256=_write_arrays(classifier, tmp / INFERENCE_FILE))
-        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
+        write_manifest(tmp, manifest)
         (tmp / CARD_FILE).write_text(card, encoding="utf-8")
         if out_dir.exists():
             keep = out_dir.parent / f".{out_dir.name}.old"
@@ -121,6 +120,20 @@ def save_model_dir(classifier, manifest: dict, card: str, out_dir: Path | str) -
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out_dir
+
+
+def write_manifest(model_dir: Path, manifest: dict) -> None:
+    """Write ``model_dir/manifest.json`` (UTF-8, indented, one trailing newline) atomically: into
+    a temporary sibling first, then renamed over the old one, so a failure leaves the old manifest
+    whole. The one writer of manifests."""
+    path = model_dir / MANIFEST_FILE
+    tmp = model_dir / f".{MANIFEST_FILE}.tmp"
+    try:
+        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _write_arrays(classifier, path: Path) -> str:
@@ -140,7 +153,7 @@ def write_inference_arrays(model_dir: Path | str) -> Path:
     (model version, card and model file stay as they are)."""
     model_dir = Path(model_dir)
     classifier, _ = load_classifier(model_dir)
-    manifest = json.loads((model_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest = read_manifest(model_dir)
     tmp_name = model_dir / f".{INFERENCE_FILE}.tmp"
     try:
         manifest["inference_sha256"] = _write_arrays(classifier, tmp_name)
@@ -148,8 +161,7 @@ def write_inference_arrays(model_dir: Path | str) -> Path:
     except BaseException:
         tmp_name.unlink(missing_ok=True)
         raise
-    (model_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
+    write_manifest(model_dir, manifest)
     return model_dir / INFERENCE_FILE
 
 

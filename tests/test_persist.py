@@ -183,6 +183,27 @@ def test_a_model_directory_without_arrays_loads_through_skops_with_the_same_scor
     assert renewed.version == old.version
 
 
+def test_a_manifest_write_that_fails_leaves_the_old_manifest_whole(model_copy, monkeypatch):
+    """Duplicates list of #13/#14: write_inference_arrays replaced manifest.json in place, so a
+    failure while writing left a truncated manifest and a directory that no longer loaded."""
+    import json
+
+    from shitstorm import persist
+
+    before = (model_copy / persist.MANIFEST_FILE).read_bytes()
+
+    def fail(obj, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(json, "dumps", fail)
+    with pytest.raises(OSError, match="disk full"):
+        persist.write_manifest(model_copy, {"sha256": "x"})
+    monkeypatch.undo()
+    assert (model_copy / persist.MANIFEST_FILE).read_bytes() == before
+    assert sorted(p.name for p in model_copy.iterdir() if p.name.startswith("."))  == []
+    shitstorm.load(model_copy)  # still a whole, verified directory
+
+
 def test_the_classifier_of_an_arrays_model_is_read_on_first_use(tiny_model_dir):
     from shitstorm.classifier import EscalationClassifier
 

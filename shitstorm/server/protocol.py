@@ -10,7 +10,8 @@ application sees a request.
   disconnected. The body has its own limit in the application (``BodyLimitMiddleware``).
 
 Both are read from the environment (``SHITSTORM_MAX_HEADER_BYTES``,
-``SHITSTORM_HEADER_TIMEOUT_S``) so that every worker process uses the same values.
+``SHITSTORM_HEADER_TIMEOUT_S``) so that every worker process uses the same values; each
+connection reads them once, when it opens.
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ class _HeadDeadline(asyncio.Protocol):
     cycle: Any
     transport: Any
     _header_timer: asyncio.TimerHandle | None = None
+    _head_timeout_s = HEADER_TIMEOUT_S
+    _max_head_bytes = MAX_HEADER_BYTES
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
+        self._head_timeout_s, self._max_head_bytes = header_timeout_s(), max_header_bytes()
         super().connection_made(transport)
         self._arm()
 
@@ -75,7 +79,7 @@ class _HeadDeadline(asyncio.Protocol):
 
     def _arm(self) -> None:
         self._disarm()
-        self._header_timer = self.loop.call_later(header_timeout_s(), self._too_slow)
+        self._header_timer = self.loop.call_later(self._head_timeout_s, self._too_slow)
 
     def _disarm(self) -> None:
         if self._header_timer is not None:
@@ -85,7 +89,7 @@ class _HeadDeadline(asyncio.Protocol):
     def _too_slow(self) -> None:
         self._header_timer = None
         if self.cycle is None or self.cycle.response_complete:
-            log.info("closed a connection that sent no complete request head within %.0f s", header_timeout_s())
+            log.info("closed a connection that sent no complete request head within %.0f s", self._head_timeout_s)
             self.transport.close()
 
 
@@ -101,7 +105,7 @@ if importlib.util.find_spec("httptools") is not None:
         """httptools with a deadline for each request head and a limit on its size: the bytes
         received while a head is incomplete are counted, and past ``max_header_bytes()`` the
         request is answered 400 and the connection closed, so at most the limit plus one read
-        is ever buffered for a head."""
+        is ever buffered for a head. The limit is the connection's (read when it opened)."""
 
         _in_head = True
         _head_bytes = 0
@@ -110,8 +114,8 @@ if importlib.util.find_spec("httptools") is not None:
             if self._in_head:
                 self._head_bytes += len(data)
             super().data_received(data)
-            if self._in_head and self._head_bytes > max_header_bytes() and not self.transport.is_closing():
-                log.info("refused a request head over %d bytes", max_header_bytes())
+            if self._in_head and self._head_bytes > self._max_head_bytes and not self.transport.is_closing():
+                log.info("refused a request head over %d bytes", self._max_head_bytes)
                 self.send_400_response("Request head too large.")
 
         def on_headers_complete(self) -> None:

@@ -75,24 +75,11 @@ class CsvTable:
         (a quoted text may span lines); blank lines are skipped. A record whose number of fields
         differs from the header's is an error; with ``problems`` given it is appended there and
         the record skipped, otherwise ``DataError`` is raised. Malformed CSV raises ``DataError``."""
+        from ..batch import csv_records
+
         reader = csv.reader(io.StringIO(self.content, newline=""), delimiter=self.delimiter, strict=True)
-        width = len(self.header)
-        try:
-            next(reader)  # the header, checked by read_table
-            start = reader.line_num + 1
-            for fields in reader:
-                line, start = start, reader.line_num + 1
-                if not fields:
-                    continue
-                if len(fields) != width:
-                    problem = f"{self.path}:{line}: {len(fields)} fields, the header has {width}"
-                    if problems is None:
-                        raise DataError(problem)
-                    problems.append(problem)
-                    continue
-                yield line, fields
-        except csv.Error as exc:
-            raise DataError(f"{self.path}:{reader.line_num}: malformed CSV: {exc}") from None
+        next(reader)  # the header, checked by read_table
+        yield from csv_records(reader, self.path, len(self.header), DataError, problems)
 
     def dicts(self, problems: list[str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
         """``records`` as ``(line, {column: value})``."""
@@ -107,7 +94,7 @@ def read_table(path: Path | str, required: Sequence[str], *, hint: str = "", del
     header line (``;`` or a tab when it has one and no ``,``, as German Excel writes). Errors are
     ``DataError`` naming the file and line; ``hint`` is added to the missing-column message (say,
     which option chooses the column)."""
-    from ..batch import CSV_FIELD_LIMIT, BatchError, codec, delimiter_arg, sniff_delimiter
+    from ..batch import CSV_FIELD_LIMIT, BatchError, codec, delimiter_arg, not_decodable_message, sniff_delimiter
 
     csv.field_size_limit(CSV_FIELD_LIMIT)  # long posts are data, not an error
     path = Path(path)
@@ -123,9 +110,7 @@ def read_table(path: Path | str, required: Sequence[str], *, hint: str = "", del
         content = raw.decode(name)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        shown = "UTF-8" if name == "utf-8-sig" else encoding
-        raise DataError(f"{path}:{line}: not {shown} (byte {exc.start}); give the file's encoding with "
-                        "--encoding, e.g. --encoding cp1252, or save it as UTF-8") from None
+        raise DataError(not_decodable_message(path, encoding, exc, line)) from None
     delimiter = delimiter or sniff_delimiter(content.split("\n", 1)[0])
     try:
         header = next(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True), None)

@@ -19,7 +19,6 @@ on the team's held-out rows than the model it would replace (``worse``) is not w
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..persist import CARD_FILE, MANIFEST_FILE
+from ..persist import CARD_FILE, MANIFEST_FILE, read_manifest, write_manifest
 from .background import _SPLIT_RANGE, split_key
 from .dataset import DataError, LabelledData, read_labelled_csv
 
@@ -258,9 +257,9 @@ def _rewrite_manifest(model_dir: Path, manifest: dict) -> None:
     model file only) and render the card again from it."""
     from .card import render_card
 
-    on_disk = json.loads((model_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    on_disk = read_manifest(model_dir)
     on_disk["own_data"] = manifest["own_data"]
-    (model_dir / MANIFEST_FILE).write_text(json.dumps(on_disk, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_manifest(model_dir, on_disk)
     (model_dir / CARD_FILE).write_text(render_card(on_disk), encoding="utf-8")
 
 

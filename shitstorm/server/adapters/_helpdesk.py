@@ -137,9 +137,11 @@ def helpdesk_router(app: FastAPI, config: ServerConfig, vendor: str, fields: Map
             return skipped_result(vendor, item.ticket_id, item.skipped or "nothing to score")
         s, t = await app.state.run_scoring(score_and_triage, app, item.text,
                                            {"channel": item.channel} if item.channel else None)
+        values = field_values(s, t)
         if settings is not None:
-            background.add_task(_writeback_task, settings, item.ticket_id, t, field_values(s, t))
-        return webhook_result(vendor, item.ticket_id, s, t, fields, item.tags, writeback=settings is not None)
+            background.add_task(_writeback_task, settings, item.ticket_id, t, values)
+        return webhook_result(vendor, item.ticket_id, s, t, fields, item.tags, writeback=settings is not None,
+                              values=values)
 
     return router
 
