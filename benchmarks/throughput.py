@@ -22,7 +22,8 @@ process (``time.process_time``), with wall time next to it. In order:
    once right before the cold pass and once right after the warm pass, each shitstorm figure
    paired with the DIY pass next to it.
 3. The tokenising floor: ``[re.findall(r"\\w+", t.lower()) for t in texts]``.
-4. textblob-de's sentiment, if ``textblob_de`` is importable (nothing is installed here).
+4. textblob-de's sentiment (pattern tokenizer), if ``textblob_de`` is importable: a benchmark-only
+   install, ``pip install textblob-de 'textblob<0.16'`` (0.4.3 imports ``textblob.translate``).
 5. ``shitstorm.score(text)``: CPU µs per single call, p50 / p99, one call per distinct text.
 6. Ratios, and the target: ``score_many`` (cold) ≥ 3× the DIY pipeline.
 
@@ -88,11 +89,16 @@ def diy_pipeline():
 
 
 def textblob_sentiment() -> Callable[[list[str]], list] | None:
+    """textblob-de's sentiment per post, or None where it is not installed. With its pattern
+    tokenizer: the default one needs NLTK's punkt data, which is never downloaded here. Its
+    lexicon is loaded by one call before the timing starts."""
     try:
-        from textblob_de import TextBlobDE  # type: ignore[import-not-found]
+        from textblob_de import PatternTokenizer, TextBlobDE  # type: ignore[import-not-found]
     except ImportError:
         return None
-    return lambda texts: [TextBlobDE(t).sentiment for t in texts]
+    tokenizer = PatternTokenizer()
+    TextBlobDE("Vorab geladen.", tokenizer=tokenizer).sentiment  # noqa: B018 - loads the lexicon
+    return lambda texts: [TextBlobDE(t, tokenizer=tokenizer).sentiment for t in texts]
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -210,7 +216,7 @@ def report(out: dict) -> str:
         f"{FLOOR_LABEL:<50} {fmt_rate(out['floor'])}",
     ]
     if out["textblob_de"] is None:
-        lines.append("textblob-de not installed (pip install textblob-de)")
+        lines.append("textblob-de not installed (pip install textblob-de 'textblob<0.16')")
     else:
         lines.append(f"{'textblob-de sentiment':<50} {fmt_rate(out['textblob_de'])}")
     lat = out["score_latency"]
