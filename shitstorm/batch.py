@@ -52,6 +52,8 @@ FORMATS = ("csv", "jsonl", "parquet", "xlsx")
 DELIMITERS = {",": ",", ";": ";", "\t": "\t", "\\t": "\t", "tab": "\t", "|": "|"}
 """What ``delimiter`` accepts (``tab`` or ``\\t`` for a tab)."""
 
+XLSX_CELL_LIMIT = 32_767
+"""Characters Excel stores in one cell (openpyxl silently cuts a longer string)."""
 XLSX_MISSING = ("Excel files need openpyxl: pip install 'shitstorm[xlsx]' (from a checkout: pip install "
                 "'.[xlsx]'), or export the sheet as CSV (UTF-8)")
 
@@ -683,14 +685,31 @@ class _XlsxWriter:
         from openpyxl.utils.exceptions import IllegalCharacterError
 
         self.rows += 1
+        cells = [v if v is None or isinstance(v, (str, int, float)) else _cell(v) for v in values]
+        longest = max((len(v) for v in cells if isinstance(v, str)), default=0)
+        if longest > XLSX_CELL_LIMIT:  # openpyxl would cut it short without a word
+            raise BatchError(f"row {self.rows}: a cell of {longest:,} characters; Excel holds at most "
+                             f"{XLSX_CELL_LIMIT:,} in a cell; write CSV instead")
         try:
-            self.sheet.append([v if v is None or isinstance(v, (str, int, float)) else _cell(v) for v in values])
+            self.sheet.append(cells)
         except IllegalCharacterError:
             raise BatchError(f"row {self.rows}: a control character Excel cannot store; write CSV instead"
                              ) from None
 
     def close(self) -> None:
         self.book.save(self.out)
+
+    def discard(self) -> None:
+        """After a failure: end the sheet's stream while its file is open (else openpyxl writes
+        to a closed file when the stream is collected, a traceback on stderr) and delete
+        openpyxl's temporary file now, not at exit: it holds the rows written so far, post texts
+        among them."""
+        writer = getattr(self.sheet, "_writer", None)
+        with contextlib.suppress(Exception):
+            self.sheet.close()
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.cleanup()
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -904,6 +923,11 @@ class _RowSink:
         if self.fmt == "xlsx":
             self.table.close()
 
+    def discard(self) -> None:
+        """After a failure: nothing is saved (the caller removes the ``.part`` file)."""
+        if self.fmt == "xlsx":
+            self.table.discard()
+
 
 def _open_out(out_path: str, binary: bool) -> tuple[Any, Path | None]:
     """The output stream, and the ``.part`` file it writes (``None``: stdout)."""
@@ -1018,10 +1042,15 @@ def _run(source: _Source, out: Any, out_fmt: str, new_cols: list[str], opts: Bat
         else:
             sink = _RowSink(out, out_fmt, source.header, new_cols, opts, text_col, original_col,
                             source.delimiter if source.fh is not None else ",", bom=source.bom)
-        for chunk, result in pairs:
-            sink.write(chunk, result)
-            if progress is not None:
-                progress(len(chunk), source.done, source.total)
+        try:
+            for chunk, result in pairs:
+                sink.write(chunk, result)
+                if progress is not None:
+                    progress(len(chunk), source.done, source.total)
+        except BaseException:
+            if isinstance(sink, _RowSink):
+                sink.discard()
+            raise
         sink.close()
     finally:
         restore_signals()

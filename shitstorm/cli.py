@@ -71,20 +71,22 @@ def delimiter(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def at_least(minimum: int) -> Callable[[str], int]:
+def at_least(minimum: int, most: int | None = None) -> Callable[[str], int]:
     """An argparse ``type``: a whole number of at least ``minimum`` (``schema.whole_number``, the
-    one "must be >= N" check)."""
+    one "must be >= N" check), and at most ``most`` when given."""
+    expected = (f"a whole number of at least {minimum}" if most is None
+                else f"a whole number from {minimum} to {most}")
 
     def parse(text: str) -> int:
         try:
             value = whole_number(int(text), minimum)
         except ValueError:
             value = None
-        if value is None:
-            raise argparse.ArgumentTypeError(f"must be a whole number of at least {minimum}, not {text!r}")
+        if value is None or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(f"must be {expected}, not {text!r}")
         return value
 
-    parse.__name__ = f"whole number >= {minimum}"
+    parse.__name__ = expected
     return parse
 
 
@@ -670,7 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("serve", help="HTTP service (pip install 'shitstorm[server]')")
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    v.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    v.add_argument("--port", type=at_least(1, most=65535), default=8000, help="port to listen on (default 8000)")
     v.add_argument("--workers", type=at_least(1), default=1, help="worker processes (default 1)")
     v.add_argument("--token-file", help="file holding the bearer token (or set SHITSTORM_API_TOKEN)")
     v.add_argument("--insecure-no-auth", action="store_true",

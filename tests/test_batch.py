@@ -348,6 +348,27 @@ def test_issue15_xlsx_round_trip_a_row_in_is_a_row_out(tiny_model_dir, tmp_path)
     assert [r[1] for r in back[1:]] == [t for _, t, _, _ in GERMAN_ROWS] and len(back) == len(GERMAN_ROWS) + 1
 
 
+@pytest.mark.parametrize(("post", "message"), [
+    ("Frechheit, schon wieder kein Paket! " * 1000, "row 3: a cell of 36,000 characters; Excel holds at most 32,767"),
+    ("Frechheit!\x01 Schon wieder", "row 3: a control character Excel cannot store"),
+])
+def test_a_cell_excel_cannot_hold_is_an_error_not_cut_short(tiny_model_dir, tmp_path, post, message):
+    """openpyxl cut a text over 32,767 characters to that length without a word: a row out that
+    was not the row in. After the error no temporary file of openpyxl's (it holds the rows written
+    so far) is left behind, and the sheet's stream is ended while its file is open."""
+    pytest.importorskip("openpyxl")
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    before = list(ALL_TEMP_FILES)
+    src = write_csv(tmp_path / "in.csv", [("1", "Danke"), ("2", post)], header=("id", "text"))
+    p = run("batch", src, "-o", tmp_path / "out.xlsx", model=tiny_model_dir, check=False)
+    assert p.returncode == 1 and message in p.stderr and "write CSV instead" in p.stderr
+    assert p.stderr.count("\n") == 1 and not (tmp_path / "out.xlsx").exists()
+    assert ALL_TEMP_FILES == before
+    run("batch", src, "-o", tmp_path / "out.csv", model=tiny_model_dir)  # CSV holds it whole
+    assert _rows(tmp_path / "out.csv")[2][1] == post
+
+
 def test_issue15_xlsx_without_openpyxl_says_what_to_do(tiny_model_dir, tmp_path, monkeypatch):
     import sys
 

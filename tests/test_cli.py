@@ -158,3 +158,11 @@ def test_issue15_evaluate_review_train_read_excel_csv(tiny_model_dir, tmp_path):
     lines = picked.splitlines()
     # keeps the delimiter; UTF-8 with the byte-order mark Excel needs (the input was Windows-1252)
     assert lines[0].startswith("\ufefftext;level;publicity_pressure;") and len(lines) == 3
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-5", "acht"])
+def test_serve_refuses_a_port_that_does_not_exist(port):
+    """Closing note of #15: ``serve --port 99999`` started and logged "running on :99999" while
+    the operating system bound another port."""
+    p = run("serve", "--port", port, check=False)
+    assert p.returncode == 2 and "--port" in p.stderr and "from 1 to 65535" in p.stderr
