@@ -25,6 +25,7 @@ process (``time.process_time``), with wall time next to it. In order:
 4. textblob-de's sentiment (pattern tokenizer), if ``textblob_de`` is importable: a benchmark-only
    install, ``pip install textblob-de 'textblob<0.16'`` (0.4.3 imports ``textblob.translate``).
 5. ``shitstorm.score(text)``: CPU µs per single call, p50 / p99, one call per distinct text.
+   Also ``shitstorm.triage(score)`` over the cold pass's scores (default policy, no context).
 6. Ratios, and the target: ``score_many`` (cold) ≥ 3× the DIY pipeline.
 
 Speed targets are benchmarks, not tests; the figures move by ±10% on a shared machine.
@@ -148,6 +149,9 @@ def run(n: int, latency_n: int, potts: Path, germeval: Path) -> dict:
     out["score_many_warm"] = figure(len(texts), cpu, wall,
                                     caches="warm: second pass over the same texts")
     out["score_many_warm"]["same_scores_as_cold"] = cold_scores == warm_scores
+    cpu, wall, _ = timed(lambda scores=cold_scores: [shitstorm.triage(s) for s in scores])
+    out["triage"] = figure(len(texts), cpu, wall, policy="the default policy, no context")
+    out["triage"]["cpu_us_per_post"] = round(cpu / len(texts) * 1e6, 1) if texts else None
     del cold_scores, warm_scores
     cpu, wall, _ = timed(lambda: diy.predict_proba(texts))
     out["diy_after"] = figure(len(texts), cpu, wall)
@@ -213,6 +217,8 @@ def report(out: dict) -> str:
         f"{'score_many, PII scan on, WARM (second pass)':<50} {fmt_rate(out['score_many_warm'])}"
         + ("" if out["score_many_warm"]["same_scores_as_cold"] else "  SCORES DIFFER FROM COLD"),
         f"{'DIY predict_proba (after the warm pass)':<50} {fmt_rate(out['diy_after'])}",
+        f"{'triage(score) on those scores, default policy':<50} {fmt_rate(out['triage'])}"
+        f"  = {out['triage']['cpu_us_per_post']} µs CPU a post",
         f"{FLOOR_LABEL:<50} {fmt_rate(out['floor'])}",
     ]
     if out["textblob_de"] is None:

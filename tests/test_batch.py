@@ -364,7 +364,7 @@ def test_a_cell_excel_cannot_hold_is_an_error_not_cut_short(tiny_model_dir, tmp_
     p = run("batch", src, "-o", tmp_path / "out.xlsx", model=tiny_model_dir, check=False)
     assert p.returncode == 1 and message in p.stderr and "write CSV instead" in p.stderr
     assert p.stderr.count("\n") == 1 and not (tmp_path / "out.xlsx").exists()
-    assert ALL_TEMP_FILES == before
+    assert before == ALL_TEMP_FILES
     run("batch", src, "-o", tmp_path / "out.csv", model=tiny_model_dir)  # CSV holds it whole
     assert _rows(tmp_path / "out.csv")[2][1] == post
 

@@ -34,11 +34,12 @@ def test_throughput_quick_reports_every_figure_on_distinct_texts():
     texts = out["texts"]
     assert texts["cycled"] is False and 0 < texts["used"] <= 500
     assert sum(texts["composition"].values()) == texts["used"]
-    for key in ("diy_before", "score_many_cold", "score_many_warm", "diy_after", "floor"):
+    for key in ("diy_before", "score_many_cold", "score_many_warm", "diy_after", "floor", "triage"):
         assert out[key]["posts"] == texts["used"]
         assert out[key]["cpu_s"] > 0 and out[key]["posts_per_s"] > 0
     assert out["score_many_warm"]["same_scores_as_cold"] is True
     assert "textblob_de" in out
+    assert out["triage"]["cpu_us_per_post"] > 0
     latency = out["score_latency"]
     assert latency["calls"] == texts["latency_texts"] == 200
     assert 0 < latency["p50_cpu_us"] <= latency["p99_cpu_us"]
