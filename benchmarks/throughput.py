@@ -25,7 +25,8 @@ process (``time.process_time``), with wall time next to it. In order:
 4. textblob-de's sentiment (pattern tokenizer), if ``textblob_de`` is importable: a benchmark-only
    install, ``pip install textblob-de 'textblob<0.16'`` (0.4.3 imports ``textblob.translate``).
 5. ``shitstorm.score(text)``: CPU µs per single call, p50 / p99, one call per distinct text.
-   Also ``shitstorm.triage(score)`` over the cold pass's scores (default policy, no context).
+   Also ``shitstorm.triage(score)`` over the cold pass's scores (default policy, no context),
+   and where ``score_many``'s time goes, stage by stage (``stages``).
 6. Ratios, and the target: ``score_many`` (cold) ≥ 3× the DIY pipeline.
 
 Speed targets are benchmarks, not tests; the figures move by ±10% on a shared machine.
@@ -102,6 +103,28 @@ def textblob_sentiment() -> Callable[[list[str]], list] | None:
     return lambda texts: [TextBlobDE(t, tokenizer=tokenizer).sentiment for t in texts]
 
 
+def stages(texts: list[str]) -> dict:
+    """Where ``score_many``'s time goes, stage by stage over the same posts (caches warm from the
+    passes before): CPU µs a post for the text analysis (``analyze``), the personal-data scan
+    (``find_pii``), the prediction of the whole posts (tf-idf, linear heads, tree walk,
+    calibration, base rates: ``Model.probabilities``) and the rest of ``score_analyses`` (long
+    posts' windows, evidence words, Score objects), with ``score_many`` itself as the total."""
+    from shitstorm.model import default_model
+    from shitstorm.pii import find_pii
+    from shitstorm.text.analysis import analyze
+
+    model = default_model()
+    n = len(texts) or 1
+    cpu_analyze, _, analyses = timed(lambda: [analyze(t) for t in texts])
+    cpu_pii, _, pii = timed(lambda: [find_pii(t) for t in texts])
+    cpu_predict, _, _ = timed(lambda: model.probabilities(analyses))
+    cpu_rest, _, _ = timed(lambda: model.score_analyses(analyses, pii, texts))
+    cpu_total, _, _ = timed(lambda: model.score_many(texts))
+    us = {"analyze": cpu_analyze, "find_pii": cpu_pii, "predict_whole_posts": cpu_predict,
+          "windows_evidence_scores": max(cpu_rest - cpu_predict, 0.0), "score_many_total": cpu_total}
+    return {k: round(v / n * 1e6, 1) for k, v in us.items()}
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     k = max(0, min(len(sorted_values) - 1, int(-(-q * len(sorted_values) // 1)) - 1))
@@ -166,6 +189,8 @@ def run(n: int, latency_n: int, potts: Path, germeval: Path) -> dict:
         cpu, wall, _ = timed(lambda: sentiment(texts))
         out["textblob_de"] = figure(len(texts), cpu, wall)
 
+    out["stages"] = stages(texts)
+
     lat: list[float] = []
     for t in latency_texts:
         c0 = time.process_time_ns()
@@ -225,6 +250,12 @@ def report(out: dict) -> str:
         lines.append("textblob-de not installed (pip install textblob-de 'textblob<0.16')")
     else:
         lines.append(f"{'textblob-de sentiment':<50} {fmt_rate(out['textblob_de'])}")
+    st = out["stages"]
+    lines += [
+        f"{'where score_many time goes, CPU µs a post (warm):':<50} analyze {st['analyze']:,.0f} · "
+        f"find_pii {st['find_pii']:,.0f} · predict {st['predict_whole_posts']:,.0f} · windows, "
+        f"evidence, Score objects {st['windows_evidence_scores']:,.0f} · total {st['score_many_total']:,.0f}",
+    ]
     lat = out["score_latency"]
     lines += [
         f"{'score() single call, CPU p50 / p99':<50} {lat['p50_cpu_us']:>9,.0f} / "

@@ -40,6 +40,9 @@ def test_throughput_quick_reports_every_figure_on_distinct_texts():
     assert out["score_many_warm"]["same_scores_as_cold"] is True
     assert "textblob_de" in out
     assert out["triage"]["cpu_us_per_post"] > 0
+    stages = out["stages"]
+    assert set(stages) == {"analyze", "find_pii", "predict_whole_posts", "windows_evidence_scores", "score_many_total"}
+    assert all(v >= 0 for v in stages.values()) and stages["score_many_total"] > stages["analyze"] > 0
     latency = out["score_latency"]
     assert latency["calls"] == texts["latency_texts"] == 200
     assert 0 < latency["p50_cpu_us"] <= latency["p99_cpu_us"]
