@@ -672,11 +672,12 @@ def _text_cell(value: Any) -> str:
 
 
 class _XlsxWriter:
-    """``writerow`` into a streamed (``write_only``) workbook of one sheet, saved on ``close``."""
+    """``writerow`` into a streamed (``write_only``) workbook of one sheet, saved on ``close``.
+    ``where``: the input, named in errors with the post's number."""
 
-    def __init__(self, out: Any):
+    def __init__(self, out: Any, where: str = "input"):
         openpyxl = require_openpyxl()
-        self.out = out
+        self.out, self.where = out, where
         self.book = openpyxl.Workbook(write_only=True)
         self.sheet = self.book.create_sheet("scores")
         self.rows = 0
@@ -688,13 +689,18 @@ class _XlsxWriter:
         cells = [v if v is None or isinstance(v, (str, int, float)) else _cell(v) for v in values]
         longest = max((len(v) for v in cells if isinstance(v, str)), default=0)
         if longest > XLSX_CELL_LIMIT:  # openpyxl would cut it short without a word
-            raise BatchError(f"row {self.rows}: a cell of {longest:,} characters; Excel holds at most "
+            raise BatchError(f"{self._row()}: a cell of {longest:,} characters; Excel holds at most "
                              f"{XLSX_CELL_LIMIT:,} in a cell; write CSV instead")
         try:
             self.sheet.append(cells)
         except IllegalCharacterError:
-            raise BatchError(f"row {self.rows}: a control character Excel cannot store; write CSV instead"
+            raise BatchError(f"{self._row()}: a control character Excel cannot store; write CSV instead"
                              ) from None
+
+    def _row(self) -> str:
+        if self.rows == 1:
+            return f"{self.where}: the header"
+        return f"{self.where}: post {self.rows - 1:,} (row {self.rows:,} of the sheet)"
 
     def close(self) -> None:
         self.book.save(self.out)
@@ -876,7 +882,8 @@ class _RowSink:
     redacted if asked), then the score cells (CSV, Excel) or the score object (JSON lines)."""
 
     def __init__(self, out: Any, fmt: str, header: list[str] | None, new_cols: list[str], opts: BatchOptions,
-                 text_col: str, original_col: str | None, delimiter: str, bom: bool = False):
+                 text_col: str, original_col: str | None, delimiter: str, bom: bool = False,
+                 where: str = "input"):
         self.out, self.fmt, self.header = out, fmt, header
         self.new_cols, self.opts, self.text_col, self.original_col = new_cols, opts, text_col, original_col
         self.table: Any = None
@@ -885,7 +892,7 @@ class _RowSink:
                 out.write("\ufeff")
             self.table = csv.writer(out, delimiter=delimiter)
         elif fmt == "xlsx":
-            self.table = _XlsxWriter(out)
+            self.table = _XlsxWriter(out, where)
         if self.table is not None and header is not None:
             self.table.writerow(header + new_cols)
 
@@ -1041,7 +1048,7 @@ def _run(source: _Source, out: Any, out_fmt: str, new_cols: list[str], opts: Bat
             sink = _ParquetSink(out, source.header, opts, text_col, original_col, where, input_schema=source.schema)
         else:
             sink = _RowSink(out, out_fmt, source.header, new_cols, opts, text_col, original_col,
-                            source.delimiter if source.fh is not None else ",", bom=source.bom)
+                            source.delimiter if source.fh is not None else ",", bom=source.bom, where=where)
         try:
             for chunk, result in pairs:
                 sink.write(chunk, result)

@@ -349,8 +349,8 @@ def test_issue15_xlsx_round_trip_a_row_in_is_a_row_out(tiny_model_dir, tmp_path)
 
 
 @pytest.mark.parametrize(("post", "message"), [
-    ("Frechheit, schon wieder kein Paket! " * 1000, "row 3: a cell of 36,000 characters; Excel holds at most 32,767"),
-    ("Frechheit!\x01 Schon wieder", "row 3: a control character Excel cannot store"),
+    ("Frechheit, schon wieder kein Paket! " * 1000, "in.csv: post 2 (row 3 of the sheet): a cell of 36,000 characters; Excel holds at most 32,767"),
+    ("Frechheit!\x01 Schon wieder", "in.csv: post 2 (row 3 of the sheet): a control character Excel cannot store"),
 ])
 def test_a_cell_excel_cannot_hold_is_an_error_not_cut_short(tiny_model_dir, tmp_path, post, message):
     """openpyxl cut a text over 32,767 characters to that length without a word: a row out that
