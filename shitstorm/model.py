@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,12 @@ cannot tell the rate, only that it is small. ``escalation`` (one post in twelve 
 careful answer) and ``ge_low`` (a quarter report a problem) are assumptions, not measurements.
 A team states its own: ``load(base_rates=...)``, ``--base-rates``, or ``[base_rates]`` in the
 policy file."""
+
+SCORE_BLOCK = 2_048
+"""Posts scored together by ``score_many`` and ``score_analyses``: each post's numbers do not
+depend on its block (tested), but one vectorised pass over tens of thousands of posts sorts
+arrays of millions of n-gram ids and was a third slower a post (measured: 18,983 distinct posts,
+``score_analyses`` 251 µs a post in one block, 182 µs in blocks of 2,048)."""
 
 WINDOW_MIN_CHARS = 280
 """Posts longer than a tweet are also scored sentence pair by sentence pair: the guideline labels
@@ -195,18 +202,23 @@ class Model:
         return self.score_many([text])[0]
 
     def score_many(self, texts: Iterable[str]) -> list[Score]:
-        """Score many posts at once; the same numbers as ``score`` on each."""
+        """Score many posts at once; the same numbers as ``score`` on each. Posts are analysed
+        and scored ``SCORE_BLOCK`` at a time, so a long list (or generator) never builds one
+        huge array."""
         if isinstance(texts, str):
             raise TypeError("score_many takes an iterable of str, not a single str; use score(text)")
-        analyses, pii, sources = [], [], []
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"item {i} is {type(t).__name__}, not str: shitstorm scores text; "
-                                "decode bytes first and pass None as an empty string")
-            analyses.append(analyze(t))
-            pii.append(find_pii(t))  # the whole text, however long: only scoring stops at MAX_CHARS
-            sources.append(t)
-        return self.score_analyses(analyses, pii, sources)
+        out: list[Score] = []
+        items = iter(texts)
+        while block := list(islice(items, SCORE_BLOCK)):
+            analyses, pii = [], []
+            for t in block:
+                if not isinstance(t, str):
+                    raise TypeError(f"item {len(out) + len(analyses)} is {type(t).__name__}, not str: "
+                                    "shitstorm scores text; decode bytes first and pass None as an empty string")
+                analyses.append(analyze(t))
+                pii.append(find_pii(t))  # the whole text, however long: only scoring stops at MAX_CHARS
+            out += self.score_analyses(analyses, pii, block)
+        return out
 
     def with_base_rates(self, base_rates: Mapping[str, float] | str | None) -> Model:
         """The same model (the same arrays, nothing read again) for other base rates."""
@@ -249,6 +261,11 @@ class Model:
         them, into each analysis's text, which is the same for composed text)."""
         from ._compiled import DECISION_THRESHOLD, decide_levels
 
+        if len(analyses) > SCORE_BLOCK:
+            return [s for i in range(0, len(analyses), SCORE_BLOCK)
+                    for s in self.score_analyses(analyses[i:i + SCORE_BLOCK],
+                                                 None if pii is None else pii[i:i + SCORE_BLOCK],
+                                                 None if sources is None else sources[i:i + SCORE_BLOCK])]
         if pii is None:
             pii = [find_pii(a.text) for a in analyses]
 

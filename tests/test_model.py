@@ -14,6 +14,24 @@ def test_score_many_equals_score(tiny_model):
     assert many == [tiny_model.score(t) for t in texts]
 
 
+def test_scores_do_not_depend_on_the_block_a_post_is_scored_in(tiny_model, monkeypatch):
+    """score_many and score_analyses score SCORE_BLOCK posts at a time (one pass over tens of
+    thousands was a third slower a post): blocks of 3, one block, and one post at a time give
+    the same scores, in order, for a list and for a generator."""
+    from shitstorm import model as model_module
+    from shitstorm.text.analysis import analyze
+
+    texts = [t for t, _, _ in TINY_CORPUS[:11]] + ["", "Mein Anwalt meldet sich. " * 20]
+    whole = tiny_model.score_many(texts)
+    assert whole == [tiny_model.score(t) for t in texts]
+    monkeypatch.setattr(model_module, "SCORE_BLOCK", 3)
+    assert tiny_model.score_many(texts) == whole
+    assert tiny_model.score_many(t for t in texts) == whole
+    assert tiny_model.score_analyses([analyze(t) for t in texts], sources=texts) == whole
+    with pytest.raises(TypeError, match="item 7 is int"):  # the third block, counted from the start
+        tiny_model.score_many([*texts[:7], 7])
+
+
 def test_score_is_frozen_and_json_safe(tiny_model):
     s = tiny_model.score("Wenn ich bis morgen nichts höre, geht das an die BILD!")
     assert isinstance(s, Score)
