@@ -107,8 +107,9 @@ def stages(texts: list[str]) -> dict:
     """Where ``score_many``'s time goes, stage by stage over the same posts (caches warm from the
     passes before): CPU µs a post for the text analysis (``analyze``), the personal-data scan
     (``find_pii``), the prediction of the whole posts (tf-idf, linear heads, tree walk,
-    calibration, base rates: ``Model.probabilities``) and the rest of ``score_analyses`` (long
-    posts' windows, evidence words, Score objects), with ``score_many`` itself as the total."""
+    calibration, base rates: ``Model.probabilities``, in blocks as ``score_many``) and the rest
+    of ``score_analyses`` (long posts' windows, evidence words, Score objects), with
+    ``score_many`` itself as the total."""
     from shitstorm.model import default_model
     from shitstorm.pii import find_pii
     from shitstorm.text.analysis import analyze

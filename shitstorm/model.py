@@ -98,6 +98,15 @@ def bundled_model_dir() -> Path:
     )
 
 
+def _in_blocks(predict, analyses: list[Analysis]) -> dict[str, np.ndarray]:
+    """``predict`` (analyses → head → probabilities) over ``SCORE_BLOCK`` posts at a time,
+    joined: the same numbers as one call, without one call's huge arrays."""
+    if len(analyses) <= SCORE_BLOCK:
+        return predict(analyses)
+    parts = [predict(analyses[i:i + SCORE_BLOCK]) for i in range(0, len(analyses), SCORE_BLOCK)]
+    return {h: np.concatenate([p[h] for p in parts]) for h in parts[0]}
+
+
 def _empty_score(a: Analysis, version: str, pii: tuple[PiiFinding, ...] = ()) -> Score:
     return Score(0.0, LEVELS[0], 0.0, (), version, a.flags, pii)
 
@@ -227,12 +236,14 @@ class Model:
 
     def probabilities_as_trained(self, analyses: list[Analysis]) -> dict[str, np.ndarray]:
         """Each head's calibrated probability for the training mix (no base-rate shift, no
-        windows): what the heads say before ``probabilities`` moves them to the feed's rates."""
-        return self._inference.predict_heads(analyses)
+        windows): what the heads say before ``probabilities`` moves them to the feed's rates.
+        ``SCORE_BLOCK`` posts at a time."""
+        return _in_blocks(self._inference.predict_heads, analyses)
 
     def probabilities(self, analyses: list[Analysis]) -> dict[str, np.ndarray]:
-        """Each head's probability for the model's base rates (no windows)."""
-        return self._probabilities_rows(analyses)[0]
+        """Each head's probability for the model's base rates (no windows), ``SCORE_BLOCK``
+        posts at a time."""
+        return _in_blocks(lambda block: self._probabilities_rows(block)[0], analyses)
 
     def _probabilities_rows(self, analyses: list[Analysis]):
         """``probabilities`` and the tf-idf rows they came from (``TfidfRows``)."""

@@ -1,6 +1,7 @@
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from shitstorm import Score
@@ -27,7 +28,16 @@ def test_scores_do_not_depend_on_the_block_a_post_is_scored_in(tiny_model, monke
     monkeypatch.setattr(model_module, "SCORE_BLOCK", 3)
     assert tiny_model.score_many(texts) == whole
     assert tiny_model.score_many(t for t in texts) == whole
-    assert tiny_model.score_analyses([analyze(t) for t in texts], sources=texts) == whole
+    analyses = [analyze(t) for t in texts]
+    assert tiny_model.score_analyses(analyses, sources=texts) == whole
+    for blocked, method in ((tiny_model.probabilities(analyses), "probabilities"),
+                            (tiny_model.probabilities_as_trained(analyses), "probabilities_as_trained")):
+        monkeypatch.setattr(model_module, "SCORE_BLOCK", 10_000)
+        one_call = getattr(tiny_model, method)(analyses)
+        monkeypatch.setattr(model_module, "SCORE_BLOCK", 3)
+        assert blocked.keys() == one_call.keys()
+        for head in one_call:
+            np.testing.assert_array_equal(blocked[head], one_call[head])
     with pytest.raises(TypeError, match="item 7 is int"):  # the third block, counted from the start
         tiny_model.score_many([*texts[:7], 7])
 
