@@ -46,6 +46,7 @@ def test_throughput_quick_reports_every_figure_on_distinct_texts():
     latency = out["score_latency"]
     assert latency["calls"] == texts["latency_texts"] == 200
     assert 0 < latency["p50_cpu_us"] <= latency["p99_cpu_us"]
+    assert latency["two_word_calls"] == 500 and latency["two_word_p50_cpu_us"] > 0
     assert {"cold_vs_diy", "warm_vs_diy", "cold_vs_textblob_de", "cold_vs_floor"} <= set(out["ratios"])
     assert out["ratios"]["cold_vs_diy"] > 0
     assert out["target"]["score_many_cold_vs_diy"] == 3.0 and isinstance(out["target"]["met"], bool)
