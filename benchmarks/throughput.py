@@ -128,6 +128,16 @@ def stages(texts: list[str]) -> dict:
     return {k: round(v / n * 1e6, 1) for k, v in us.items()}
 
 
+def single_call_latencies(score: Callable[[str], object], texts: list[str]) -> list[float]:
+    """CPU µs of one ``score(text)`` call per text, ascending."""
+    out = []
+    for t in texts:
+        c0 = time.process_time_ns()
+        score(t)
+        out.append((time.process_time_ns() - c0) / 1000)
+    return sorted(out)
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     k = max(0, min(len(sorted_values) - 1, int(-(-q * len(sorted_values) // 1)) - 1))
@@ -194,12 +204,7 @@ def run(n: int, latency_n: int, potts: Path, germeval: Path) -> dict:
 
     out["stages"] = stages(texts)
 
-    lat: list[float] = []
-    for t in latency_texts:
-        c0 = time.process_time_ns()
-        shitstorm.score(t)
-        lat.append((time.process_time_ns() - c0) / 1000)
-    lat.sort()
+    lat = single_call_latencies(shitstorm.score, latency_texts)
     out["score_latency"] = {"calls": len(lat), "p50_cpu_us": round(percentile(lat, 0.50), 1),
                             "p99_cpu_us": round(percentile(lat, 0.99), 1),
                             "target_p99_cpu_us": TARGET_P99_US,
@@ -207,12 +212,7 @@ def run(n: int, latency_n: int, potts: Path, germeval: Path) -> dict:
 
     # the fixed cost of one call: distinct two-word posts ("Danke" and a made-up word)
     short = [f"Danke {a}{b}{c}" for a in "bcdfghjklm" for b in "aeiou" for c in "nprstvwxyz"][:FIXED_COST_CALLS]
-    lat_short: list[float] = []
-    for t in short:
-        c0 = time.process_time_ns()
-        shitstorm.score(t)
-        lat_short.append((time.process_time_ns() - c0) / 1000)
-    lat_short.sort()
+    lat_short = single_call_latencies(shitstorm.score, short)
     out["score_latency"]["two_word_p50_cpu_us"] = round(percentile(lat_short, 0.50), 1)
     out["score_latency"]["two_word_calls"] = len(short)
 
