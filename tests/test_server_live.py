@@ -38,7 +38,7 @@ def serve_cmd(*args):
     return ([EXE] if EXE else [sys.executable, "-m", "shitstorm.cli"]) + ["serve", *args]
 
 
-def start_server(request, model_dir, log_path, **extra_env):
+def start_server(request, model_dir, log_path, args=(), **extra_env):
     """``shitstorm serve`` on a free loopback port, ready to answer; yields ``(base, port, proc)``.
     Its output goes to ``log_path`` (``proc.log_path``), not to a pipe: an unread pipe fills up and
     stalls the server's logging. A failing test's report shows the log (conftest.py)."""
@@ -46,7 +46,7 @@ def start_server(request, model_dir, log_path, **extra_env):
     env = {**os.environ, "SHITSTORM_API_TOKEN": TOKEN, "PYTHONWARNINGS": "ignore", **extra_env}
     request.node.server_log = log_path
     with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(serve_cmd("--port", str(port), "--model", str(model_dir)), env=env,
+        proc = subprocess.Popen(serve_cmd("--port", str(port), "--model", str(model_dir), *args), env=env,
                                 stdout=log, stderr=log, text=True)
         proc.log_path = log_path
         try:
@@ -91,6 +91,49 @@ def test_real_server_scores_over_http_and_shuts_down_gracefully(live_server):
     assert "Application shutdown complete" in log
     assert "POST /v1/score 200" in log and "POST /v1/score 401" in log
     assert "BILD" not in log and "0171" not in log and TOKEN not in log
+
+
+def _socket_owners(port: int, state: str) -> list[str]:
+    """The process ids that hold TCP sockets on ``port`` in ``state`` (``ss``, iproute2)."""
+    query = ["ss", "-tnpH", "state", state, f"( sport = :{port} )"]
+    lines = subprocess.run(query, capture_output=True, text=True, check=True).stdout.splitlines()
+    return [line.split("pid=")[1].split(",")[0] for line in lines if "pid=" in line]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreads connections on Linux")
+def test_two_workers_listen_on_sockets_of_their_own_and_share_a_clients_connections(
+        request, tiny_model_dir, tmp_path):
+    """With uvicorn's one shared socket, one worker often accepted all of a client's connections
+    and scored every batch on one core while the other idled (README "Load figures"). Each worker
+    now listens on a SO_REUSEPORT socket of its own: both hold some of 16 connections (all on one
+    would happen once in 32,768 runs), and a second serve on the port is refused, not let in."""
+    import collections
+    import shutil
+
+    if shutil.which("ss") is None:
+        pytest.skip("ss (iproute2) is not installed: .ci/run installs it")
+    for base, port, proc in start_server(request, tiny_model_dir, tmp_path / "server.log", args=("--workers", "2")):
+        deadline = time.monotonic() + 60
+        while len(set(_socket_owners(port, "listening"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        listeners = set(_socket_owners(port, "listening"))
+        assert len(listeners) == 2 and str(proc.pid) not in listeners  # the workers, not the parent
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            time.sleep(0.5)
+            held = collections.Counter(_socket_owners(port, "established"))
+            assert set(held) == listeners and sum(held.values()) == 16, held
+        finally:
+            for c in clients:
+                c.close()
+        assert httpx.post(f"{base}/v1/score", json={"text": THREAT}, headers=AUTH, timeout=10).status_code == 200
+        second = subprocess.run(serve_cmd("--port", str(port), "--workers", "2", "--model", str(tiny_model_dir)),
+                                env={**os.environ, "SHITSTORM_API_TOKEN": TOKEN}, capture_output=True,
+                                text=True, timeout=60)
+        assert second.returncode == 2 and f"127.0.0.1:{port} is in use" in second.stderr
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+        assert "each on a socket of its own" in proc.log_path.read_text(encoding="utf-8")
 
 
 def test_refuses_public_address_without_token(tiny_model_dir):

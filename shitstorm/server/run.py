@@ -95,8 +95,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, token_fil
     from .protocol import max_header_bytes, protocol_path
 
     # httptools (h11 where it is missing), both with a limit on the size of a request head
-    uvicorn.run("shitstorm.server.run:app_from_env", factory=True, host=host, port=port,
-                workers=workers, access_log=False, log_config=log_config, log_level=log_level,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-                server_header=False, http=protocol_path(),
-                h11_max_incomplete_event_size=max_header_bytes())
+    options = dict(factory=True, host=host, port=port, workers=workers, access_log=False,
+                   log_config=log_config, log_level=log_level, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+                   timeout_worker_healthcheck=WORKER_HEALTHCHECK_S, server_header=False, http=protocol_path(),
+                   h11_max_incomplete_event_size=max_header_bytes())
+    from .workers import own_sockets_supported, run_workers_on_own_sockets
+
+    if workers > 1 and own_sockets_supported():
+        run_workers_on_own_sockets(uvicorn.Config(APP, **options))  # type: ignore[arg-type]
+    else:
+        uvicorn.run(APP, **options)  # type: ignore[arg-type]
+
+
+APP = "shitstorm.server.run:app_from_env"
