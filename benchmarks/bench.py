@@ -4,7 +4,9 @@
     python benchmarks/bench.py --batch-mb 1024 # plus peak RSS of `shitstorm batch` on a 1 GB CSV
 
 Posts are the corpus's test-split posts of 50–400 characters, cycled. The process is pinned to
-one core (``os.sched_setaffinity``) for the single-core figures.
+one core (``os.sched_setaffinity``) for the single-core figures. ``--batch-mb`` writes its CSV and
+measures the batch process as ``memory.py`` does (rows past the first pass made distinct by an
+appended word; ``ru_maxrss`` of that process).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # memory.py, beside this file
 
 
 def corpus_texts(lo: int = 50, hi: int = 400) -> list[str]:
@@ -48,25 +50,15 @@ def bench_load() -> tuple[float, float]:
 
 
 def bench_batch_rss(mb: int, texts: list[str], jobs: int) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB, rows) of ``shitstorm batch`` on a CSV of about ``mb`` MB,
+    written and measured as ``memory.py`` does (``write_csv``, ``run_batch``)."""
+    from memory import run_batch, write_csv
+
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "posts.csv"
-        target = mb * 1024 * 1024
-        n = 0
-        with open(src, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["id", "text"])
-            while fh.tell() < target:
-                for t in texts:
-                    w.writerow([n, t])
-                    n += 1
-        out = Path(tmp) / "scored.csv"
-        cmd = [sys.executable, "-m", "shitstorm.cli", "batch", str(src), "-o", str(out), "--quiet",
-               "--jobs", str(jobs)]
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True)
-        elapsed = time.perf_counter() - t
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        return elapsed, peak_kb / 1024, n
+        n, _ = write_csv(src, texts, mb)
+        elapsed, rss = run_batch(src, Path(tmp) / "scored.csv", jobs)
+        return elapsed, rss, n
 
 
 def main(argv=None) -> int:
@@ -115,7 +107,7 @@ def main(argv=None) -> int:
         elapsed, rss, n = bench_batch_rss(args.batch_mb, base, args.jobs)
         rows.append((f"batch {args.batch_mb} MB CSV, --jobs {args.jobs}", f"{n / elapsed:,.0f} posts/s",
                      f"{n:,} posts in {elapsed:.0f} s"))
-        rows.append(("batch peak RSS (largest process)", f"{rss:.0f} MB", "ru_maxrss of the child processes"))
+        rows.append(("batch peak RSS (largest process)", f"{rss:.0f} MB", "ru_maxrss of the batch process"))
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>16}  {note}")
