@@ -50,6 +50,10 @@ health check took several such waits. 1 ms keeps ``/healthz`` well within 100 ms
 are scored."""
 
 
+APP = "shitstorm.server.run:app_from_env"
+"""What uvicorn imports in every worker process: the factory below."""
+
+
 def app_from_env():
     """The factory uvicorn calls in every worker process (a process of its own: the GIL switch
     interval and the frozen garbage-collector generation are set for the whole process)."""
@@ -105,6 +109,3 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, token_fil
         run_workers_on_own_sockets(uvicorn.Config(APP, **options))  # type: ignore[arg-type]
     else:
         uvicorn.run(APP, **options)  # type: ignore[arg-type]
-
-
-APP = "shitstorm.server.run:app_from_env"
